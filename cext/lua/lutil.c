@@ -1,0 +1,74 @@
+/* gwkit.core utilities: base64, randomness, hex. */
+#include <stdlib.h>
+#include "glue.h"
+#include "../core/b64.h"
+#include "../core/crypto.h"
+
+static int l_b64encode(lua_State *L)
+{
+    size_t n;
+    const char *s = luaL_checklstring(L, 1, &n);
+    gw_buf b;
+    gw_buf_init(&b, (size_t)-1);
+    if (gw_b64_encode(&b, s, n) != 0)
+        return luaL_error(L, "b64encode: out of memory");
+    lua_pushlstring(L, b.data, b.len);
+    gw_buf_free(&b);
+    return 1;
+}
+
+static int l_b64decode(lua_State *L)
+{
+    size_t n;
+    const char *s = luaL_checklstring(L, 1, &n);
+    gw_buf b;
+    gw_buf_init(&b, (size_t)-1);
+    if (gw_b64_decode(&b, s, n) != 0) {
+        gw_buf_free(&b);
+        lua_pushnil(L);
+        lua_pushliteral(L, "base64: malformed input");
+        return 2;
+    }
+    lua_pushlstring(L, b.data ? b.data : "", b.len);
+    gw_buf_free(&b);
+    return 1;
+}
+
+static int l_random(lua_State *L)
+{
+    int n = (int)luaL_checkinteger(L, 1);
+    unsigned char small[256];
+    luaL_argcheck(L, n >= 0 && n <= (int)sizeof small, 1, "0..256 expected");
+    if (gw_random(small, (size_t)n) != 0)
+        return luaL_error(L, "random: RAND_bytes failed");
+    lua_pushlstring(L, (const char *)small, (size_t)n);
+    return 1;
+}
+
+static int l_hex(lua_State *L)
+{
+    size_t n;
+    const char *s = luaL_checklstring(L, 1, &n);
+    char *out;
+    luaL_argcheck(L, n <= 65536, 1, "too long");
+    out = malloc(2 * n + 1);
+    if (!out)
+        return luaL_error(L, "hex: out of memory");
+    gw_hex((const unsigned char *)s, n, out);
+    lua_pushlstring(L, out, 2 * n);
+    free(out);
+    return 1;
+}
+
+static const luaL_Reg util_funcs[] = {
+    {"b64encode", l_b64encode},
+    {"b64decode", l_b64decode},
+    {"random", l_random},
+    {"hex", l_hex},
+    {NULL, NULL}
+};
+
+void glue_open_util(lua_State *L)
+{
+    luaL_register(L, NULL, util_funcs);
+}

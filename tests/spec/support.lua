@@ -1,0 +1,128 @@
+-- Test support: starts the real mail stack and the scriptable fault server
+-- on loopback, with every wait bounded. Used by the specs only.
+local M = {}
+
+M.top = os.getenv("GWKIT_TOP") or "."
+
+local function sh(cmd)
+  local ok = os.execute(cmd)
+  return ok == 0 or ok == true
+end
+M.sh = sh
+
+function M.read(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+
+function M.write(path, s)
+  local f = assert(io.open(path, "wb"))
+  f:write(s)
+  f:close()
+end
+
+function M.tmpdir(tag)
+  local p = io.popen("mktemp -d /tmp/gwkit-" .. (tag or "t") .. ".XXXXXX")
+  local d = p:read("*l")
+  p:close()
+  return d
+end
+
+-- Polls f() every 50 ms for up to `seconds`; returns its first true value.
+function M.wait(seconds, f)
+  for _ = 1, math.floor(seconds * 20) do
+    local v = f()
+    if v then return v end
+    sh("sleep 0.05")
+  end
+  return f()
+end
+
+local function env_of(text)
+  local t = {}
+  for k, v in text:gmatch("([%w_]+)=([^\n]*)") do t[k] = v end
+  return t
+end
+
+-- The real Postfix + Dovecot stack (tests/servers/mailstack.sh).
+function M.mailstack_start()
+  local dir = M.tmpdir("mail")
+  if not sh(("sh %s/tests/servers/mailstack.sh start %s > %s/start.out 2>&1")
+            :format(M.top, dir, dir)) then
+    error("mailstack did not start:\n" .. (M.read(dir .. "/start.out") or ""))
+  end
+  local env = env_of(M.read(dir .. "/env") or "")
+  env.DIR = dir
+  return env
+end
+
+function M.mailstack_stop(env)
+  if env and env.DIR then
+    sh(("sh %s/tests/servers/mailstack.sh stop %s >/dev/null 2>&1"):format(M.top, env.DIR))
+  end
+end
+
+-- Lists the files delivered for a local part, waiting until n are there.
+function M.mailbox(env, localpart, n)
+  local dir = env.MAILDIR .. "/" .. localpart
+  return M.wait(10, function()
+    local p = io.popen("ls " .. dir .. " 2>/dev/null")
+    local files = {}
+    for name in p:lines() do
+      if name:match("%.eml$") then files[#files + 1] = dir .. "/" .. name end
+    end
+    p:close()
+    table.sort(files)
+    if #files >= (n or 1) then return files end
+  end) or {}
+end
+
+-- A self-signed certificate for the fault server (CN and SAN 127.0.0.1).
+function M.make_cert(dir)
+  local cmd = ("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes " ..
+    "-keyout %s/key.pem -out %s/cert.pem -days 2 -subj /CN=localhost " ..
+    "-addext subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1 >/dev/null 2>&1")
+    :format(dir, dir)
+  assert(sh(cmd), "openssl could not make a test certificate")
+  return dir .. "/cert.pem", dir .. "/key.pem"
+end
+
+-- Starts tests/servers/smtpd_quirk.py with a scenario; returns a handle with
+-- port, log and spool. It stops by itself after `lifetime` seconds.
+function M.quirk(scenario, opts)
+  opts = opts or {}
+  local dir = M.tmpdir("quirk")
+  local args = { "--scenario", scenario, "--host", opts.host or "127.0.0.1", "--port", "0",
+    "--ready-file", dir .. "/port", "--log", dir .. "/log", "--spool", dir,
+    "--lifetime", tostring(opts.lifetime or 60),
+    "--users", opts.users or "someone@example.jp:Secret-42" }
+  if opts.tls ~= false then
+    local cert, key = M.make_cert(dir)
+    args[#args + 1] = "--cert"; args[#args + 1] = cert
+    args[#args + 1] = "--key"; args[#args + 1] = key
+  end
+  if opts.implicit then args[#args + 1] = "--implicit-tls" end
+  for _, a in ipairs(opts.extra or {}) do args[#args + 1] = a end
+  local cmd = ("python3 %s/tests/servers/smtpd_quirk.py %s </dev/null >%s/out 2>&1 &")
+    :format(M.top, table.concat(args, " "), dir)
+  assert(sh(cmd))
+  local port = M.wait(10, function()
+    local s = M.read(dir .. "/port")
+    return s and tonumber(s:match("%d+"))
+  end)
+  assert(port, "fault server did not start: " .. (M.read(dir .. "/out") or ""))
+  return { port = port, dir = dir, cafile = dir .. "/cert.pem",
+           log = function() return M.read(dir .. "/log") or "" end }
+end
+
+-- A trace function that collects lines as "S: ...", "C: ...", "*: ...".
+function M.tracer()
+  local lines = {}
+  local function trace(dir, line) lines[#lines + 1] = dir .. ": " .. line end
+  return trace, lines
+end
+
+return M
