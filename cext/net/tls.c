@@ -156,6 +156,8 @@ static void explain(tls_io *t, const gw_tls_opts *o, int vmin, int vmax, gw_err 
     else if (t->alert == SSL_AD_PROTOCOL_VERSION)
         gw_err_set(e, GW_ETLS, "tls: server refused every TLS version offered (%s to %s)",
                    version_name(vmin), version_name(vmax ? vmax : TLS1_3_VERSION));
+    if (t->alert == SSL_AD_PROTOCOL_VERSION || (t->hello_version && t->hello_version < vmin))
+        e->code = SSL_AD_PROTOCOL_VERSION;  /* tells callers a version probe may say more */
     else if (vr != X509_V_OK && o->verify)
         gw_err_set(e, GW_ETLS, "tls: certificate of %s not trusted: %s",
                    o->host ? o->host : "the server", X509_verify_cert_error_string(vr));

@@ -17,7 +17,9 @@ typedef struct gw_tls_opts {
 /* Takes ownership of the TCP io `tcp` (freed on success and failure), runs the
  * handshake before the deadline and returns a TLS io, or NULL with e set
  * (GW_ETLS with the cause: version, verification, OpenSSL's reason; or
- * GW_ETIMEOUT). */
+ * GW_ETIMEOUT). A version mismatch sets e->code to 70, the TLS
+ * protocol_version alert, so a caller can probe older versions to say which
+ * one the server speaks. */
 gw_io *gw_tls_start(gw_io *tcp, const gw_tls_opts *o, gw_deadline dl, gw_err *e);
 /* "TLSv1.3" etc. for a TLS io. */
 const char *gw_tls_version(gw_io *io);

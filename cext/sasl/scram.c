@@ -188,8 +188,9 @@ static const char *parse_first(const char *in, size_t n, const char **val, size_
     return NULL;
 }
 
-/* posit-number within the bounds, or 0. */
-static unsigned iterations(const char *s, size_t n)
+/* A posit-number (RFC 5802 7), capped at GW_SCRAM_ITER_MAX + 1; 0 when
+ * it is not one. */
+static unsigned long iterations(const char *s, size_t n)
 {
     unsigned long v = 0;
     size_t i;
@@ -198,11 +199,10 @@ static unsigned iterations(const char *s, size_t n)
     for (i = 0; i < n; i++) {
         if (s[i] < '0' || s[i] > '9')
             return 0;
-        v = v * 10 + (unsigned long)(s[i] - '0');
-        if (v > GW_SCRAM_ITER_MAX)
-            return 0;
+        if (v <= GW_SCRAM_ITER_MAX)
+            v = v * 10 + (unsigned long)(s[i] - '0');
     }
-    return v < GW_SCRAM_ITER_MIN ? 0 : (unsigned)v;
+    return v > GW_SCRAM_ITER_MAX ? GW_SCRAM_ITER_MAX + 1ul : v;
 }
 
 static int server_first(sasl_client *c, scram *st, const char *in, size_t n,
@@ -212,7 +212,8 @@ static int server_first(sasl_client *c, scram *st, const char *in, size_t n,
     size_t len[3], hl = st->hlen, i, o = out->len;
     unsigned char salted[GW_MD_MAX], ckey[GW_MD_MAX], stored[GW_MD_MAX],
         skey[GW_MD_MAX], csig[GW_MD_MAX];
-    unsigned l1 = 0, l2 = 0, l3 = 0, l4 = 0, l5 = 0, iter;
+    unsigned l1 = 0, l2 = 0, l3 = 0, l4 = 0, l5 = 0;
+    unsigned long iter;
     const char *bad = parse_first(in, n, val, len);
     gw_buf salt, auth;
     int rc = -1, b;
@@ -236,9 +237,14 @@ static int server_first(sasl_client *c, scram *st, const char *in, size_t n,
         scram_fail(c, GW_EPROTOCOL, "salt (s=) is not valid base64", e);
         goto done;
     }
-    if ((iter = iterations(val[2], len[2])) == 0) {
-        gw_err_set(e, GW_EPROTOCOL, "sasl: %s: iteration count (i=) not a number in %d..%d",
-                   c->mech->name, GW_SCRAM_ITER_MIN, GW_SCRAM_ITER_MAX);
+    iter = iterations(val[2], len[2]);
+    if (iter < GW_SCRAM_ITER_MIN || iter > GW_SCRAM_ITER_MAX) {
+        if (iter == 0)
+            scram_fail(c, GW_EPROTOCOL, "iteration count (i=) is not a number", e);
+        else
+            gw_err_set(e, GW_EPROTOCOL, "sasl: %s: iteration count (i=) %s %d", c->mech->name,
+                       iter < GW_SCRAM_ITER_MIN ? "below the minimum" : "above the maximum",
+                       iter < GW_SCRAM_ITER_MIN ? GW_SCRAM_ITER_MIN : GW_SCRAM_ITER_MAX);
         goto done;
     }
     /* client-final-message-without-proof, then AuthMessage (RFC 5802 3) */
@@ -251,7 +257,7 @@ static int server_first(sasl_client *c, scram *st, const char *in, size_t n,
         goto done;
     }
     if (gw_pbkdf2(st->md, c->creds.password, c->creds.password_len, salt.data, salt.len,
-                  iter, salted, hl) != 0
+                  (unsigned)iter, salted, hl) != 0
         || gw_hmac(st->md, salted, hl, "Client Key", 10, ckey, &l1) != 0
         || gw_digest(st->md, ckey, hl, stored, &l2) != 0
         || gw_hmac(st->md, stored, hl, auth.data, auth.len, csig, &l3) != 0

@@ -73,7 +73,8 @@ int smtp_wire_reply(smtp_session *s, gw_err *e)
             else if (e->kind == GW_EPROTOCOL)
                 gw_err_set(e, GW_EPROTOCOL, "smtp: reply line longer than %d bytes", GW_SMTP_LINE_MAX);
             else if (e->kind == GW_ECLOSED)
-                gw_err_set(e, GW_ECLOSED, "smtp: %s", e->msg);
+                gw_err_set(e, GW_ECLOSED, "smtp: the server closed the connection%s",
+                           s->reply.nlines ? " in the middle of a reply" : "");
             return smtp_wire_fail(s, e);
         }
         if (s->trace)

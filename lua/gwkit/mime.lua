@@ -793,7 +793,20 @@ local function check_type(m, key, want)
   end
 end
 
---- Builds a message. See the file header and the README for the fields.
+--- Builds a message.
+--   from         one address: "addr", "Name <addr>" or {name=, addr=} (required)
+--   to           one address or a list; a string may be comma-separated (required)
+--   cc, reply_to like to (optional)
+--   subject      UTF-8 text; non-ASCII becomes RFC 2047 encoded words
+--   text, html   UTF-8 bodies (text defaults to ""); with html the two go
+--                in multipart/alternative
+--   headers      { {name, value}, ... } and/or { [name] = value } (map entries
+--                after the list, in name order); the builder's own headers
+--                cannot be set here (Date and Message-ID: use the fields)
+--   attachments  { {filename=, content_type=, data= | path=}, ... }
+--   date         os.time value (formatted in the local zone) or a string
+--   message_id   "id@domain" with or without <>; default random hex @ domain
+--   domain       for the default Message-ID; default the From domain
 -- Returns the message (CRLF line ends, ending in CRLF) or nil, message.
 function M.build(m)
   if type(m) ~= "table" then error("mime.build: table expected", 2) end

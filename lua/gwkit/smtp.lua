@@ -114,12 +114,38 @@ end
 -- Lets a test start from a clean memory.
 function M._forget() remembered = {} end
 
-local function open(c)
+local function raw_open(c, tls_min, tls_max, trace)
   return core.smtp_open{
-    host = c.server, port = c.port, tls = c.tls, tls_min = c.tls_min,
+    host = c.server, port = c.port, tls = c.tls, tls_min = tls_min, tls_max = tls_max,
     verify = c.verify, cafile = c.cafile, capath = c.capath, family = c.family,
-    tls_name = c.tls_name, helo = c.helo, timeout = c.timeout, trace = c.trace,
+    tls_name = c.tls_name, helo = c.helo, timeout = c.timeout, trace = trace,
   }
+end
+
+-- The TLS versions a server speaks, each tried on its own connection (the
+-- handshake only: nothing is sent after it). Used to explain a version
+-- mismatch and by gwmail --probe.
+function M.tls_versions(c, versions)
+  local ok = {}
+  for _, v in ipairs(versions or { "1.0", "1.1", "1.2", "1.3" }) do
+    local conn = raw_open(c, v, v)
+    if conn then ok[#ok + 1] = v; conn:close() end
+  end
+  return ok
+end
+
+local function open(c)
+  local conn, err, info = raw_open(c, c.tls_min, nil, c.trace)
+  if not conn and info.kind == "tls" and info.code == 70 then
+    -- The server refused our versions: find out which it speaks, so the
+    -- error says "offers only TLS 1.0" instead of a bare handshake failure.
+    local older = M.tls_versions(c, { "1.0", "1.1" })
+    if #older > 0 then
+      err = ("tls: server offers only TLS %s (gwkit requires TLS >= %s)")
+        :format(table.concat(older, " and "), c.tls_min or "1.2")
+    end
+  end
+  return conn, err, info
 end
 
 local function fail(msg, kind, extra)
@@ -173,17 +199,23 @@ local function connect(c)
     return fail(why, "auth_unavailable", { attempts = {} })
   end
   local attempts = {}
+  local function reopen()
+    conn:close()
+    conn, err, info = open(c)
+    if not conn then info.attempts = attempts end
+    return conn
+  end
   for _, mech in ipairs(list) do
-    if not conn:alive() then
-      conn:close()
-      conn, err, info = open(c)
-      if not conn then
-        info.attempts = attempts
-        return nil, err, info
-      end
+    if not conn:alive() and not reopen() then return nil, err, info end
+    local creds = { mechanism = mech, user = c.user, password = c.password,
+                    token = c.token, host = c.server, port = c.port }
+    local ok, aerr, ainfo = conn:auth(creds)
+    if not ok and ainfo.kind == "closed" and #attempts > 0 then
+      -- Some servers hang up after refusing a mechanism; the next one
+      -- gets a connection of its own.
+      if not reopen() then return nil, err, info end
+      ok, aerr, ainfo = conn:auth(creds)
     end
-    local ok, aerr, ainfo = conn:auth{ mechanism = mech, user = c.user,
-      password = c.password, token = c.token, host = c.server, port = c.port }
     if ok then
       attempts[#attempts + 1] = { mechanism = mech, code = 235 }
       if not c.mechanisms then remember(c, mech) end

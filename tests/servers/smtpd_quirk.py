@@ -609,7 +609,10 @@ class Conn:
                 self.eof = True
                 raise Closed()
             if not data:
-                self.ev("client closed the connection (EOF)")
+                if self.stopped():
+                    self.ev("server stopping (lifetime or signal): connection shut down")
+                else:
+                    self.ev("client closed the connection (EOF)")
                 self.eof = True
                 raise Closed()
             if self.cfg["log_segments"]:
@@ -705,7 +708,7 @@ class Conn:
             if self.buf:
                 self.log.lines(self.n, "C", bytes(self.buf))
                 self.buf.clear()
-        self.ev("stall ended (%s)" % ("client closed" if self.eof else "lifetime"))
+        self.ev("stall ended (%s)" % ("server stopping" if self.stopped() else "client closed"))
 
     def finish(self, how):
         """how: close (graceful: TLS close_notify + FIN) | drop (FIN, no close_notify) | rst."""
@@ -811,6 +814,7 @@ class Conn:
     def greet(self):
         g = self.cfg["greeting"]
         self.reply(g if g is not None else self.rtext("greeting"))
+        self.flush()  # never held back by batch_replies
 
     def dispatch(self, raw):
         s = raw.decode("utf-8", "backslashreplace")

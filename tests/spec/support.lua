@@ -114,8 +114,18 @@ function M.quirk(scenario, opts)
     return s and tonumber(s:match("%d+"))
   end)
   assert(port, "fault server did not start: " .. (M.read(dir .. "/out") or ""))
-  return { port = port, dir = dir, cafile = dir .. "/cert.pem",
-           log = function() return M.read(dir .. "/log") or "" end }
+  local srv = { port = port, dir = dir, cafile = dir .. "/cert.pem" }
+  function srv.log() return M.read(dir .. "/log") or "" end
+  -- The lines the client sent (the log's "C" records), joined by "\n".
+  function srv.client()
+    local out = {}
+    for line in srv.log():gmatch("[^\n]+") do
+      local l = line:match("^%S+ %d+ C (.*)$")
+      if l then out[#out + 1] = l end
+    end
+    return table.concat(out, "\n")
+  end
+  return srv
 end
 
 -- A trace function that collects lines as "S: ...", "C: ...", "*: ...".

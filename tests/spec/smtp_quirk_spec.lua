@@ -1,0 +1,222 @@
+-- gwkit.smtp against the scriptable fault server (tests/servers/smtpd_quirk.py):
+-- the behaviour no real server shows. Every case is a real TCP (and TLS)
+-- conversation on loopback.
+local support = require "support"
+local smtp = require "gwkit.smtp"
+local core = require "gwkit.core"
+
+local USER, PASS = "someone@example.jp", "Secret-42"
+
+-- The password in every form a careless client could leak it in.
+local SECRET_FORMS = { PASS, core.b64encode(PASS), core.b64encode("\0" .. USER .. "\0" .. PASS) }
+
+local function base(server, extra)
+  local t = { server = "127.0.0.1", port = server.port, cafile = server.cafile,
+              user = USER, password = PASS, from = USER, to = { "admin@example.jp" },
+              subject = "router alert", text = "PD changed\n", timeout = 5 }
+  for k, v in pairs(extra or {}) do t[k] = v end
+  return t
+end
+
+local function no_secret(text)
+  for _, s in ipairs(SECRET_FORMS) do
+    assert.is_nil(text:find(s, 1, true), "secret leaked: " .. text)
+  end
+end
+
+local function joined(lines) return table.concat(lines, "\n") end
+
+describe("the ISP that advertises CRAM-MD5 and refuses it", function()
+  before_each(function() smtp._forget() end)
+
+  it("falls back from CRAM-MD5 to PLAIN in the router's order, over plain text when allowed", function()
+    local srv = support.quirk("isp", { tls = false })
+    local trace, lines = support.tracer()
+    local res, err = smtp.send(base(srv, { tls = "none", allow_plaintext_auth = true,
+      mechanisms = { "CRAM-MD5", "PLAIN", "LOGIN" }, trace = trace }))
+    assert.is_nil(err)
+    assert.equal("PLAIN", res.mechanism)
+    assert.equal(2, #res.attempts)
+    assert.same({ "CRAM-MD5", 535 }, { res.attempts[1].mechanism, res.attempts[1].code })
+    assert.equal("535 CRAM-MD5 not supported for " .. USER, res.attempts[1].reply)
+    assert.same({ "PLAIN", 235 }, { res.attempts[2].mechanism, res.attempts[2].code })
+    assert.matches("^250 ", res.reply)
+    no_secret(joined(lines))
+    assert.truthy(srv.client():find("AUTH PLAIN", 1, true))
+  end)
+
+  it("chooses PLAIN first inside TLS, and the second send goes straight to it", function()
+    local srv = support.quirk("isp")
+    local res = assert(smtp.send(base(srv)))
+    assert.equal("PLAIN", res.mechanism)
+    assert.equal("TLSv1.3", res.tls)
+    assert.equal(1, #res.attempts)
+    res = assert(smtp.send(base(srv)))
+    assert.equal(1, #res.attempts)
+  end)
+
+  it("remembers the mechanism that worked, in memory and in state_dir", function()
+    local srv = support.quirk("isp", { tls = false })
+    local dir = support.tmpdir("state")
+    local opts = base(srv, { tls = "none", allow_plaintext_auth = true, state_dir = dir })
+    local res = assert(smtp.send(opts))
+    -- Without TLS the automatic order is CRAM-MD5, PLAIN, LOGIN.
+    assert.same({ "CRAM-MD5", "PLAIN" }, { res.attempts[1].mechanism, res.attempts[2].mechanism })
+    res = assert(smtp.send(opts))
+    assert.equal(1, #res.attempts)
+    assert.equal("PLAIN", res.attempts[1].mechanism)
+    smtp._forget()                              -- a new process: only the file is left
+    res = assert(smtp.send(opts))
+    assert.equal(1, #res.attempts)
+    assert.matches("\tPLAIN\n", support.read(dir .. "/smtp-mechanisms"))
+  end)
+
+  it("reconnects when the server hangs up after the refusal", function()
+    local srv = support.quirk("hangup-after-535")
+    local res, err = smtp.send(base(srv, { mechanisms = { "CRAM-MD5", "LOGIN" } }))
+    assert.is_nil(err)
+    assert.equal("LOGIN", res.mechanism)
+    assert.equal(2, #res.attempts)
+  end)
+
+  it("reports every attempt when the password is wrong, and leaks it nowhere", function()
+    local srv = support.quirk("isp")
+    local trace, lines = support.tracer()
+    local res, err, info = smtp.send(base(srv, { password = "Wrong-pass-99",
+      mechanisms = { "CRAM-MD5", "PLAIN", "LOGIN" }, trace = trace }))
+    assert.is_nil(res)
+    assert.equal("auth_failed", info.kind)
+    assert.equal(3, #info.attempts)
+    for i, m in ipairs({ "CRAM-MD5", "PLAIN", "LOGIN" }) do
+      assert.equal(m, info.attempts[i].mechanism)
+      assert.equal(535, info.attempts[i].code)
+    end
+    assert.matches("CRAM%-MD5: 535 CRAM%-MD5 not supported", err)
+    SECRET_FORMS[#SECRET_FORMS + 1] = "Wrong-pass-99"
+    no_secret(joined(lines) .. err)
+    SECRET_FORMS[#SECRET_FORMS] = nil
+    assert.is_nil(joined(lines):find("Wrong-pass-99", 1, true))
+  end)
+
+  it("never sends credentials in clear text unless told to", function()
+    local srv = support.quirk("isp", { tls = false })
+    local res, err, info = smtp.send(base(srv, { tls = "none" }))
+    assert.is_nil(res)
+    assert.equal("auth_unavailable", info.kind)
+    assert.matches("not encrypted", err)
+    assert.is_nil(srv.client():find("AUTH ", 1, true))
+  end)
+end)
+
+describe("TLS faults", function()
+  it("stops before AUTH when STARTTLS is required and not offered", function()
+    local srv = support.quirk("no-starttls")
+    local res, err, info = smtp.send(base(srv))
+    assert.is_nil(res)
+    assert.equal("tls_required", info.kind)
+    assert.matches("does not offer STARTTLS", err)
+    assert.is_nil(srv.client():find("AUTH", 1, true))
+  end)
+
+  it("throws away bytes injected after the STARTTLS reply", function()
+    local srv = support.quirk("starttls-inject")
+    local trace, lines = support.tracer()
+    local res, err = smtp.send(base(srv, { trace = trace }))
+    assert.is_nil(err)
+    assert.matches("^250 ", res.reply)
+    local text = joined(lines)
+    assert.matches("discarded %d+ bytes the server sent before the TLS handshake", text)
+    assert.is_nil(text:find("S: 250-INJECTED", 1, true))
+  end)
+
+  it("names the version when the server offers only TLS 1.0/1.1 (STARTTLS)", function()
+    local srv = support.quirk("tls-old")
+    local res, err, info = smtp.send(base(srv))
+    assert.is_nil(res)
+    assert.equal("tls", info.kind)
+    assert.equal("tls: server offers only TLS 1.0 and 1.1 (gwkit requires TLS >= 1.2)", err)
+  end)
+
+  it("names the version when the server offers only TLS 1.0/1.1 (implicit TLS)", function()
+    local srv = support.quirk("tls-old", { implicit = true })
+    local res, err, info = smtp.send(base(srv, { tls = "tls" }))
+    assert.is_nil(res)
+    assert.equal("tls", info.kind)
+    assert.matches("server offers only TLS 1%.[01]", err)
+  end)
+
+  it("refuses a certificate it cannot verify", function()
+    local srv = support.quirk("isp")
+    local opts = base(srv)
+    opts.cafile = nil
+    local res, err, info = smtp.send(opts)
+    assert.is_nil(res)
+    assert.equal("tls", info.kind)
+    assert.matches("not trusted", err)
+    assert.is_nil(srv.client():find("AUTH", 1, true))
+  end)
+end)
+
+describe("broken servers", function()
+  local cases = {
+    { "garbage", "protocol", "malformed" },
+    { "garbage-greeting", "protocol", "malformed" },
+    { "wrong-code", "protocol", "" },
+    { "longline", "protocol", "longer than" },
+    { "drop", "closed", "closed" },
+    { "busy", "protocol", "421" },
+  }
+  for _, c in ipairs(cases) do
+    it("fails cleanly on " .. c[1], function()
+      local srv = support.quirk(c[1])
+      local res, err, info = smtp.send(base(srv))
+      assert.is_nil(res)
+      assert.equal(c[2], info.kind)
+      assert.truthy(err:find(c[3], 1, true), err)
+    end)
+  end
+
+  it("gives up on a stalled server within the timeout", function()
+    local srv = support.quirk("stall")
+    local t0 = os.time()
+    local res, err, info = smtp.send(base(srv, { timeout = 1 }))
+    assert.is_nil(res)
+    assert.equal("timeout", info.kind)
+    assert.matches("no reply", err)
+    assert.is_true(os.time() - t0 <= 3)
+  end)
+
+  it("refuses a message over the advertised SIZE without sending it", function()
+    local srv = support.quirk("size")
+    local res, err, info = smtp.send(base(srv, { text = ("x"):rep(2000) }))
+    assert.is_nil(res)
+    assert.equal("data_rejected", info.kind)
+    assert.matches("exceeds the server's SIZE limit of 1000", err)
+    assert.is_nil(srv.client():find("MAIL FROM", 1, true))
+  end)
+end)
+
+describe("injection", function()
+  local srv
+  setup(function() srv = support.quirk("normal") end)
+  local fields = {
+    { "subject", "hi\r\nBcc: victim@example.org" },
+    { "from", "a@example.jp\r\nRCPT TO:<x@example.org>" },
+    { "to", { "b@example.jp>\r\nRCPT TO:<x@example.org" } },
+  }
+  for _, f in ipairs(fields) do
+    it("refuses CR/LF in " .. f[1], function()
+      local ok, res, err = pcall(smtp.send, base(srv, { [f[1]] = f[2] }))
+      if ok then
+        assert.is_nil(res)
+        assert.truthy(err)
+      end
+      assert.is_nil(srv.log():find("victim", 1, true))
+      assert.is_nil(srv.log():find("x@example.org", 1, true))
+    end)
+  end
+  it("refuses CR/LF in a header given by the caller", function()
+    local ok, res = pcall(smtp.send, base(srv, { headers = { ["X-Test"] = "a\nb" } }))
+    assert.is_true(not ok or res == nil)
+  end)
+end)
