@@ -933,7 +933,8 @@ class Conn:
             ss.do_handshake()
         except (ssl.SSLError, OSError, ValueError) as e:
             reason = getattr(e, "reason", None) or ""
-            self.ev("tls handshake failed: %s%s" % (esc(str(e)),
+            self.ev("tls handshake failed%s: %s%s" % (" (server stopping)" if self.stopped() else "",
+                                                     esc(str(e)),
                                                    (" reason=" + reason) if reason else ""))
             self.eof = True
             return "drop"
@@ -1628,7 +1629,8 @@ def main(argv=None):
     try:
         server = Server(cfg, args, log, scenario)
     except (OSError, ssl.SSLError) as e:
-        sys.stderr.write("smtpd_quirk: %s\n" % e)
+        sys.stderr.write("smtpd_quirk: cannot set up (--cert %s --key %s --spool %s): %s\n"
+                         % (args.cert, args.key, args.spool, e))
         return 2
 
     fam = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
