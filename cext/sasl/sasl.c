@@ -332,17 +332,17 @@ static const char *next_name(const char **p, const char *end, size_t *n)
 /* Bit i set when table[i] is named in the list. */
 static unsigned name_set(const char *list)
 {
-    const char *p, *end, *s;
+    const char *p = list, *end, *s;
     unsigned set = 0;
     size_t n;
-    int i;
     if (!list)
         return 0;
-    p = list;
     end = list + bounded_len(list, GW_SASL_LIST_MAX - 1);
-    while ((s = next_name(&p, end, &n)) != NULL)
-        if ((i = index_of(s, n)) >= 0)
+    while ((s = next_name(&p, end, &n)) != NULL) {
+        int i = index_of(s, n);
+        if (i >= 0)
             set |= 1u << i;
+    }
     return set;
 }
 
@@ -359,12 +359,13 @@ static int allowed(const sasl_mech *m, int secure, int allow_plain, int have_tok
 int sasl_choose(const char *advertised, const char *wanted, int secure,
                 int allow_plain, int have_token, const sasl_mech **out, int max)
 {
-    unsigned adv = name_set(advertised), used = 0;
+    unsigned adv = name_set(advertised);
     int n = 0, pass, i;
     if (!out || max <= 0)
         return 0;
     if (wanted && *wanted) {
         const char *p = wanted, *end = wanted + bounded_len(wanted, GW_SASL_LIST_MAX - 1), *s;
+        unsigned used = 0;
         size_t len;
         while (n < max && (s = next_name(&p, end, &len)) != NULL) {
             i = index_of(s, len);

@@ -25,10 +25,23 @@ static int valid_mech_char(char c)
     return (c >= 'A' && c <= 'Z') || is_digit(c) || c == '-' || c == '_';
 }
 
+/* How many times word (n bytes) occurs as a whole word in list. */
+static size_t count_word(const char *list, const char *word, size_t n)
+{
+    const char *q = list;
+    size_t seen = 0;
+    while ((q = strstr(q, word)) != NULL) {
+        if ((q == list || q[-1] == ' ') && (q[n] == ' ' || q[n] == '\0'))
+            seen++;
+        q += n;
+    }
+    return seen;
+}
+
 static void check_caps(const smtp_caps *c)
 {
-    const char *p = c->auth, *w;
-    size_t len = strlen(c->auth), n;
+    const char *p = c->auth;
+    size_t len = strlen(c->auth);
     MUST(len < sizeof c->auth && strlen(c->domain) < sizeof c->domain);
     MUST(strchr(c->domain, ' ') == NULL && strchr(c->domain, '\t') == NULL);
     MUST(len == 0 || (c->flags & SMTP_CAP_AUTH));
@@ -36,26 +49,15 @@ static void check_caps(const smtp_caps *c)
     MUST(c->size_max == 0 || (c->flags & SMTP_CAP_SIZE));
     while (*p) {
         char word[GW_SASL_MECH_NAME + 1];
-        w = p;
+        const char *w = p;
+        size_t n;
         while (*p && *p != ' ')
             MUST(valid_mech_char(*p++));
         n = (size_t)(p - w);
         MUST(n >= 1 && n <= GW_SASL_MECH_NAME);
         memcpy(word, w, n);
         word[n] = '\0';
-        MUST(smtp_caps_has_mech(c, word));
-        /* No duplicate: the first occurrence is this one. */
-        MUST(strstr(c->auth, word) != NULL);
-        {
-            const char *q = c->auth;
-            size_t seen = 0;
-            while ((q = strstr(q, word)) != NULL) {
-                if ((q == c->auth || q[-1] == ' ') && (q[n] == ' ' || q[n] == '\0'))
-                    seen++;
-                q += n;
-            }
-            MUST(seen == 1);
-        }
+        MUST(smtp_caps_has_mech(c, word) && count_word(c->auth, word, n) == 1);
         if (*p == ' ') {
             p++;
             MUST(*p && *p != ' ');       /* single spaces, none at the end */

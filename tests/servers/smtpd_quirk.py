@@ -623,7 +623,7 @@ class Conn:
     def read_line(self, limit):
         """Return (bytes, complete). complete=False: limit reached without LF."""
         while True:
-            i = self.buf.find(b"\n")
+            i = self.buf.find(b"\n", 0, limit)
             if i >= 0:
                 line = bytes(self.buf[:i + 1])
                 del self.buf[:i + 1]

@@ -210,7 +210,7 @@ static void oauth(void)
 static void framing(void)
 {
     static const char *const malformed[] = {
-        "VXNlcm5hbWU", "VXNl cm5hbWU6", "VXNlcm5hbWU6\r", " VXNlcm5hbWU6", "VXNlcm5hbWU7",
+        "VXNlcm5hbWU", "VXNl cm5hbWU6", "VXNlcm5hbWU6\r", " VXNlcm5hbWU6", "VXNlcm5hbWV=",
         "VXNlcm5hbWU6==", "*",
     };
     const sasl_mech *const *all = sasl_all();
