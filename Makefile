@@ -86,7 +86,8 @@ deps:
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
 	  --std=c99 --inline-suppr --suppress=missingIncludeSystem -Icext cext
-	luacheck --quiet lua scripts tests/spec
+	luacheck --quiet --std lua51 lua $(wildcard scripts/gw*)
+	luacheck --quiet --std lua51+busted tests/spec
 
 env:
 	@echo "export LUA_PATH='$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;'"

@@ -111,7 +111,7 @@ gw_io *gw_tcp_connect(const char *host, unsigned port, int family,
     if (n < 0)
         return NULL;
     for (i = 0; i < n && fd < 0; i++) {
-        char txt[64], why[96];
+        char why[96];
         gw_deadline step = dl;
         int left = gw_deadline_left_ms(dl);
         if (left == 0)
@@ -122,6 +122,7 @@ gw_io *gw_tcp_connect(const char *host, unsigned port, int family,
             step.at_ms = gw_now_ms() + left / (n - i);
         fd = try_connect(&addrs[i], step, why, sizeof why);
         if (fd < 0 && used < sizeof tried) {
+            char txt[64];
             gw_addr_text(&addrs[i], txt, sizeof txt);
             used += (size_t)snprintf(tried + used, sizeof tried - used, "%s%s: %s",
                                      used ? "; " : "", txt, why);

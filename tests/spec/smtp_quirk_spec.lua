@@ -220,3 +220,53 @@ describe("injection", function()
     assert.is_true(not ok or res == nil)
   end)
 end)
+
+describe("a session", function()
+  it("carries several messages on one connection and one AUTH", function()
+    local srv = support.quirk("isp")
+    local s = assert(smtp.session(base(srv, { from = nil, to = nil, subject = nil, text = nil })))
+    for i = 1, 3 do
+      local res, err = s:send{ from = USER, to = "admin@example.jp", subject = "alert " .. i,
+                               text = "line " .. i .. "\n" }
+      assert.is_nil(err)
+      assert.matches("^250 ", res.reply)
+    end
+    s:close()
+    local client = srv.client()
+    local _, auths = client:gsub("AUTH ", "")
+    local _, mails = client:gsub("MAIL FROM:", "")
+    local _, ehlos = client:gsub("EHLO ", "")
+    assert.equal(1, auths)
+    assert.equal(3, mails)
+    assert.equal(2, ehlos)         -- before and after STARTTLS, once
+    assert.truthy(support.read(srv.dir .. "/3.eml"))
+  end)
+end)
+
+describe("rt.mail, as a Yamaha script calls it", function()
+  it("sends through the ISP quirk with the automatic choice", function()
+    smtp._forget()
+    local rt = require "gwkit.rt"
+    local srv = support.quirk("isp", { tls = false })
+    local ok, err = rt.mail{ smtp_address = "127.0.0.1", smtp_port = srv.port,
+      smtp_encrypt = "none", allow_plaintext_auth = true,
+      smtp_auth_name = USER, smtp_auth_password = PASS,
+      from = USER, to = "admin@example.jp", subject = "NVR510", text = "PD changed\n" }
+    assert.is_nil(err)
+    assert.is_true(ok)
+    -- Without TLS the order is CRAM-MD5, then PLAIN: both tried, the second worked.
+    assert.truthy(srv.client():find("AUTH CRAM-MD5", 1, true))
+    assert.truthy(srv.client():find("AUTH PLAIN", 1, true))
+  end)
+
+  it("returns false and the reason when the password is wrong", function()
+    local rt = require "gwkit.rt"
+    local srv = support.quirk("isp")
+    local ok, err = rt.mail{ smtp_address = "127.0.0.1", smtp_port = srv.port,
+      smtp_encrypt = "none", allow_plaintext_auth = true,
+      smtp_auth_name = USER, smtp_auth_password = "nope",
+      from = USER, to = "admin@example.jp", subject = "x", text = "y" }
+    assert.is_false(ok)
+    assert.matches("refused every mechanism", err)
+  end)
+end)
