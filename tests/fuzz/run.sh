@@ -7,7 +7,7 @@ out=build-fuzz
 mkdir -p "$out"
 CC=${FUZZ_CC:-clang}
 SSL_LIBS=$(pkg-config --libs openssl 2>/dev/null || echo -lssl -lcrypto)
-srcs=$(ls cext/core/*.c cext/net/*.c cext/sasl/*.c cext/smtp/*.c cext/http/*.c 2>/dev/null)
+srcs=$(ls cext/core/*.c cext/net/*.c cext/sasl/*.c cext/smtp/*.c cext/http/*.c 2>/dev/null || true)
 flags="-std=c99 -D_POSIX_C_SOURCE=200809L -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Icext -Itests"
 targets=${*:-$(ls tests/fuzz/fuzz_*.c | sed 's|tests/fuzz/||; s|\.c$||')}
 failed=0
@@ -23,7 +23,7 @@ for t in $targets; do
          -print_final_stats=1 "$corpus" $seeds >"$out/$t.log" 2>&1; then
         echo "fuzz: $t FAILED (see $out/$t.log)"; tail -40 "$out/$t.log"; failed=1
     else
-        grep -E 'stat::number_of_executed_units' "$out/$t.log" | sed "s/^/fuzz: $t /"
+        grep -a -E 'stat::number_of_executed_units' "$out/$t.log" | sed "s/^/fuzz: $t /"
     fi
 done
 exit $failed
