@@ -270,3 +270,88 @@ describe("rt.mail, as a Yamaha script calls it", function()
     assert.matches("refused every mechanism", err)
   end)
 end)
+
+describe("more server behaviours", function()
+  before_each(function() smtp._forget() end)
+
+  it("uses SCRAM-SHA-256 first when offered and verifies the server", function()
+    local srv = support.quirk("scram")
+    local res = assert(smtp.send(base(srv)))
+    assert.equal("SCRAM-SHA-256", res.mechanism)
+    assert.equal(1, #res.attempts)
+    assert.truthy(srv.log():find("auth SCRAM-SHA-256 user=" .. USER .. " outcome=ok", 1, true))
+  end)
+
+  it("goes on from a refused SCRAM to PLAIN", function()
+    local srv = support.quirk("scram-refused")
+    local res = assert(smtp.send(base(srv)))
+    assert.equal("PLAIN", res.mechanism)
+    assert.same({ "SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN" },
+      { res.attempts[1].mechanism, res.attempts[2].mechanism, res.attempts[3].mechanism })
+  end)
+
+  it("falls back to HELO for a server without ESMTP", function()
+    local srv = support.quirk("helo-only", { tls = false })
+    local opts = base(srv, { tls = "none" })
+    opts.user, opts.password = nil, nil
+    local res, err = smtp.send(opts)
+    assert.is_nil(err)
+    assert.matches("^250 ", res.reply)
+    assert.truthy(srv.client():find("HELO localhost", 1, true))
+  end)
+
+  it("treats a reply whose lines disagree on the code as a protocol error", function()
+    local srv = support.quirk("auth-wrong-code")
+    local res, _, info = smtp.send(base(srv))
+    assert.is_nil(res)
+    assert.equal("protocol", info.kind)
+    assert.is_nil(srv.client():find("MAIL FROM", 1, true))
+  end)
+
+  it("holds one deadline for a whole reply, however slowly it drips", function()
+    local srv = support.quirk("drip")
+    local t0 = os.time()
+    local res, _, info = smtp.send(base(srv, { timeout = 2 }))
+    assert.is_nil(res)
+    assert.equal("timeout", info.kind)
+    assert.is_true(os.time() - t0 <= 4)
+  end)
+
+  it("reports a STARTTLS the server cannot start", function()
+    local srv = support.quirk("starttls-454")
+    local res, err, info = smtp.send(base(srv))
+    assert.is_nil(res)
+    assert.equal("tls", info.kind)
+    assert.matches("STARTTLS refused: 454", err)
+  end)
+
+  it("sends over IPv6 loopback", function()
+    local srv = support.quirk("normal", { host = "::1" })
+    local res, err = smtp.send(base(srv, { server = "::1" }))
+    assert.is_nil(err)
+    assert.matches("^250 ", res.reply)
+  end)
+
+  it("tries the next address when the first refuses the connection", function()
+    -- A name with an IPv6 and an IPv4 address, from an /etc/hosts of our own
+    -- in a private mount namespace (no lookup leaves the machine). The
+    -- server listens on 127.0.0.1 only, so ::1 refuses first.
+    local srv = support.quirk("normal", { tls = false })
+    local dir = support.tmpdir("hosts")
+    support.write(dir .. "/hosts", "::1 dual.test\n127.0.0.1 dual.test\n")
+    support.write(dir .. "/send.lua", ([[
+      local smtp = require "gwkit.smtp"
+      local lines = {}
+      local res, err = smtp.send{ server = "dual.test", port = %d, tls = "none",
+        from = "a@example.jp", to = "b@example.jp", subject = "s", text = "t", timeout = 5,
+        trace = function(d, l) if d == "*" then lines[#lines + 1] = l end end }
+      print(res and res.reply or err)
+      print(table.concat(lines, "\n"))
+    ]]):format(srv.port))
+    assert.is_true(support.sh(("unshare -m sh -c 'mount --bind %s/hosts /etc/hosts && %s %s/send.lua' > %s/out 2>&1")
+      :format(dir, os.getenv("GWKIT_LUA") or "lua5.1", dir, dir)), support.read(dir .. "/out"))
+    local out = support.read(dir .. "/out")
+    assert.matches("^250 ", out)
+    assert.truthy(out:find("connected to 127.0.0.1", 1, true), out)
+  end)
+end)
