@@ -41,28 +41,31 @@ abs_dir() {
     esac
 }
 
-pgrp_of() {
-    local s rest
-    s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-    rest=${s##*) }
-    # rest: state ppid pgrp session ...
-    set -- $rest
-    printf '%s\n' "$3"
+# Fields of /proc/PID/stat after "(comm)": state ppid pgrp session ...
+proc_stat() {
+    local s
+    { read -r s <"/proc/$1/stat"; } 2>/dev/null || return 1
+    printf '%s\n' "${s##*) }"
 }
 
-# PIDs whose process group is $1.
+# Live (not zombie) PIDs whose process group is $1. Zombies are ignored:
+# they are dead, and here they wait for PID 1 to reap them.
 pgrp_members() {
-    local p g
+    local p s rest
     for p in /proc/[0-9]*; do
-        p=${p#/proc/}
-        g=$(pgrp_of "$p" 2>/dev/null) || continue
-        [ "$g" = "$1" ] && printf '%s\n' "$p"
+        { read -r s <"$p/stat"; } 2>/dev/null || continue
+        rest=${s##*) }
+        set -- "$1" $rest
+        [ "$4" = "$1" ] && [ "$2" != Z ] && printf '%s\n' "${p#/proc/}"
     done
     return 0
 }
 
 alive() {
-    [ -n "$1" ] && [ -d "/proc/$1" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]
+    local st
+    [ -n "$1" ] || return 1
+    st=$(proc_stat "$1") || return 1
+    [ "${st%% *}" != Z ]
 }
 
 # Is PID the Postfix master of the stack in directory $2? (master runs with
@@ -120,25 +123,32 @@ running_stacks() {
     done | sort -u
 }
 
-# Send TERM to PID, wait (bounded) for it and its process group to go away,
-# then KILL what is left of the group.
+# terminate PID WHAT [group]: send TERM to PID (or, with "group", to its
+# whole process group: Dovecot's master exits only after its log process,
+# 1-2 s later, unless that gets the signal too), wait (bounded) for it and
+# its process group to go away, then KILL what is left of the group.
 terminate() {
     local pid=$1 what=$2 i left
-    kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 100); do # 10 s
+    if [ "${3:-}" = group ] && [ "$(proc_stat "$pid" | cut -d' ' -f3)" = "$pid" ]; then
+        kill -TERM -- "-$pid" 2>/dev/null || true
+    else
+        kill -TERM "$pid" 2>/dev/null || true
+    fi
+    for i in $(seq 200); do # 10 s
         alive "$pid" || break
-        sleep 0.1
+        sleep 0.05
     done
     if alive "$pid"; then
         note "$what (pid $pid) ignored SIGTERM for 10 s, killing it"
         kill -KILL "$pid" 2>/dev/null || true
     fi
-    for i in $(seq 50); do # 5 s for the children
+    for i in $(seq 100); do # 5 s for the children
         left=$(pgrp_members "$pid")
         [ -z "$left" ] && return 0
-        sleep 0.1
+        sleep 0.05
     done
-    note "$what: killing leftover processes $(echo $left)"
+    note "$what: killing leftover processes ${left//$'\n'/ }"
+    # shellcheck disable=SC2086 # one PID per word
     kill -KILL $left 2>/dev/null || true
 }
 
@@ -161,7 +171,7 @@ do_stop() {
     [ -n "$dv" ] && is_our_dovecot "$dv" "$dir" || dv=$(dovecot_pid "$dir")
     # Postfix first: its smtpd processes hold connections to Dovecot.
     if [ -n "$pf" ]; then terminate "$pf" "postfix master"; fi
-    if [ -n "$dv" ]; then terminate "$dv" "dovecot master"; fi
+    if [ -n "$dv" ]; then terminate "$dv" "dovecot master" group; fi
     return 0
 }
 
@@ -194,17 +204,22 @@ watchdog() {
 
 # ---------------------------------------------------------------- start
 
-# Dump the end of the logs to stderr, stop what was started, fail.
+# Stop what was started, dump the end of the logs to stderr, fail. (Stop
+# first: a reader that goes away early must not leave daemons behind.)
 fail_start() {
     local f
+    do_stop "$DIR" >/dev/null 2>&1 || true
+    trap '' PIPE
     echo "mailstack: start failed: $*" >&2
     for f in "$DIR/start.log" "$DIR/maillog" "$DIR/dovecot.log"; do
-        if [ -s "$f" ]; then
-            echo "----- tail of $f" >&2
-            tail -n 25 "$f" >&2
+        [ -s "$f" ] || continue
+        if grep -qiE 'fatal|panic|error|warning' "$f"; then
+            echo "----- first problems in $f" >&2
+            grep -iE 'fatal|panic|error|warning' "$f" | head -n 8 >&2
         fi
+        echo "----- tail of $f" >&2
+        tail -n 15 "$f" >&2
     done
-    do_stop "$DIR" >/dev/null 2>&1 || true
     exit 1
 }
 
@@ -394,6 +409,9 @@ $i}
     } >"$DIR/postfix/master.cf"
     cp "$TPL/mailboxes" "$TPL/recipient_access" "$DIR/postfix/"
     chmod 644 "$DIR/postfix/"*
+    # Postfix re-reads main.cf and texthash tables, 0.3 s apart, until their
+    # mtime is over a second older than the read (dict_load_file): backdate.
+    touch -d '-1 minute' "$DIR/postfix/"*
 
     deadline=$((SECONDS + ${MAILSTACK_START_TIMEOUT:-20}))
 
@@ -409,7 +427,7 @@ $i}
     # Start Postfix (postfix-script checks, creates the queue directories,
     # and "master -w" returns once the listeners are bound).
     echo "== postfix -c $DIR/postfix start" >>"$DIR/start.log"
-    strace -f -tt -o /tmp/st postfix -c "$DIR/postfix" start </dev/null >>"$DIR/start.log" 2>&1 ||
+    postfix -c "$DIR/postfix" start </dev/null >>"$DIR/start.log" 2>&1 ||
         fail_start "postfix did not start"
 
     # Watchdog: own session, no inherited stdio.
@@ -421,7 +439,7 @@ $i}
         --plain "$PLAIN_PORT" --submission "$SUBMISSION_PORT" --smtps "$SMTPS_PORT" \
         --clearauth "$CLEARAUTH_PORT" --user "$USER1" --password "$PASS1" \
         --timeout $((deadline - SECONDS > 1 ? deadline - SECONDS : 1)) </dev/null 2>>"$DIR/start.log" ||
-        fail_start "$(grep '^mailstack: not ready' "$DIR/start.log" | tail -n1)"
+        fail_start "$(sed -n 's/^mailstack: \(not ready: \)/\1/p' "$DIR/start.log" | tail -n1)"
 
     env_lines="MAILSTACK_DIR=$DIR
 HOST4=$HOST4
