@@ -12,7 +12,7 @@ work=$(mktemp -d /tmp/gwkit-demo.XXXXXX)
 quirk_pid=""
 cleanup() {
     [ -n "$quirk_pid" ] && kill "$quirk_pid" 2>/dev/null || true
-    sh tests/servers/mailstack.sh stop "$work/mail" >/dev/null 2>&1 || true
+    bash tests/servers/mailstack.sh stop "$work/mail" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT INT TERM
 
@@ -27,7 +27,7 @@ alert="$work/alert.txt"
 } > "$alert"
 
 say "Starting Postfix + Dovecot on loopback"
-sh tests/servers/mailstack.sh start "$work/mail" > "$work/mail.env"
+bash tests/servers/mailstack.sh start "$work/mail" > "$work/mail.env"
 # shellcheck disable=SC1090
 . "$work/mail.env"
 echo "submission $HOST4:$SUBMISSION_PORT (STARTTLS), smtps $HOST4:$SMTPS_PORT"

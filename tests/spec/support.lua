@@ -49,10 +49,12 @@ end
 
 -- The real Postfix + Dovecot stack (tests/servers/mailstack.sh).
 function M.mailstack_start()
-  local dir = M.tmpdir("mail")
-  if not sh(("sh %s/tests/servers/mailstack.sh start %s > %s/start.out 2>&1")
-            :format(M.top, dir, dir)) then
-    error("mailstack did not start:\n" .. (M.read(dir .. "/start.out") or ""))
+  local base = M.tmpdir("mail")
+  local dir = base .. "/stack"
+  sh("chmod 755 " .. base)          -- the delivery agent runs as nobody
+  if not sh(("bash %s/tests/servers/mailstack.sh start %s > %s/start.out 2>&1")
+            :format(M.top, dir, base)) then
+    error("mailstack did not start:\n" .. (M.read(base .. "/start.out") or ""))
   end
   local env = env_of(M.read(dir .. "/env") or "")
   env.DIR = dir
@@ -61,7 +63,7 @@ end
 
 function M.mailstack_stop(env)
   if env and env.DIR then
-    sh(("sh %s/tests/servers/mailstack.sh stop %s >/dev/null 2>&1"):format(M.top, env.DIR))
+    sh(("bash %s/tests/servers/mailstack.sh stop %s >/dev/null 2>&1"):format(M.top, env.DIR))
   end
 end
 
