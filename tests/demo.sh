@@ -9,6 +9,7 @@ cd "$top"
 eval "$(make -s env BUILD="${BUILD:-build}")"
 LUA=${LUA:-lua5.1}
 work=$(mktemp -d /tmp/gwkit-demo.XXXXXX)
+chmod 755 "$work"    # the mail stack delivers as nobody
 quirk_pid=""
 cleanup() {
     [ -n "$quirk_pid" ] && kill "$quirk_pid" 2>/dev/null || true
@@ -27,9 +28,9 @@ alert="$work/alert.txt"
 } > "$alert"
 
 say "Starting Postfix + Dovecot on loopback"
-bash tests/servers/mailstack.sh start "$work/mail" > "$work/mail.env"
-# shellcheck disable=SC1090
-. "$work/mail.env"
+bash tests/servers/mailstack.sh start "$work/mail" > /dev/null
+# shellcheck disable=SC1091
+. "$work/mail/env.sh"
 echo "submission $HOST4:$SUBMISSION_PORT (STARTTLS), smtps $HOST4:$SMTPS_PORT"
 
 say "Starting the ISP-quirk server (advertises CRAM-MD5, answers it with 535)"
