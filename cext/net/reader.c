@@ -46,12 +46,18 @@ long gw_reader_line(gw_reader *r, char *out, size_t max, gw_deadline dl, gw_err 
         char *p = r->buf + r->start;
         size_t avail = r->end - r->start;
         char *nl = memchr(p, '\n', avail);
-        size_t take = nl ? (size_t)(nl - p) : avail;
+        size_t take = nl ? (size_t)(nl - p) : avail, cr = 0;
         long k;
+        /* A CR before the LF is not part of the line (nor of its bound); a
+         * CR at the end of what is buffered waits there for the next byte. */
+        if (take > 0 && p[take - 1] == '\r') {
+            take--;
+            cr = 1;
+        }
         if (have + take >= max) {
             /* Too long: consume what we looked at so a caller that goes on
              * does not see the tail as a line, and fail. */
-            r->start += nl ? take + 1 : take;
+            r->start += nl ? take + cr + 1 : take;
             return gw_err_set(e, GW_EPROTOCOL, "line longer than %lu bytes",
                               (unsigned long)(max - 1));
         }
@@ -59,9 +65,7 @@ long gw_reader_line(gw_reader *r, char *out, size_t max, gw_deadline dl, gw_err 
         have += take;
         r->start += take;
         if (nl) {
-            r->start++;                     /* the LF */
-            if (have > 0 && out[have - 1] == '\r')
-                have--;
+            r->start += cr + 1;             /* the CR and the LF */
             out[have] = '\0';
             return (long)have;
         }

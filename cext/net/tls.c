@@ -189,6 +189,11 @@ gw_io *gw_tls_start(gw_io *tcp, const gw_tls_opts *o, gw_deadline dl, gw_err *e)
     t->base.ops = &tls_ops;
     t->alert = -1;
     fd = gw_tcp_release(tcp);
+    if (fd < 0) {                   /* not a TCP io (an in-memory transcript) */
+        tcp->ops->close(tcp);
+        free(t);
+        return gw_err_set(e, GW_ETLS, "tls: the transport is not a TCP connection"), NULL;
+    }
     t->fd = fd;
     gw_err_clear(e);
     ERR_clear_error();
@@ -222,15 +227,17 @@ gw_io *gw_tls_start(gw_io *tcp, const gw_tls_opts *o, gw_deadline dl, gw_err *e)
         goto fail_openssl;
     SSL_set_msg_callback(t->ssl, on_message);
     SSL_set_msg_callback_arg(t->ssl, t);
-    if (o->host && !is_ip_literal(o->host))
-        SSL_set_tlsext_host_name(t->ssl, o->host);
-    if (o->verify && o->host) {
+    if (o->host) {
         char lit[GW_HOST_MAX + 1];
-        size_t n = strcspn(o->host, "%");   /* a zone id is not part of the address */
-        snprintf(lit, sizeof lit, "%.*s", (int)n, o->host);
-        if (is_ip_literal(lit)
+        const char *h = o->host + (o->host[0] == '[');
+        size_t n = strcspn(h, "%]");        /* no brackets, and a zone id is not part of it */
+        snprintf(lit, sizeof lit, "%.*s", (int)n, h);
+        /* SNI for names only (RFC 6066 3); the macro wants a non-const char *. */
+        if (!is_ip_literal(lit))
+            SSL_set_tlsext_host_name(t->ssl, lit);
+        if (o->verify && (is_ip_literal(lit)
                 ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(t->ssl), lit) != 1
-                : SSL_set1_host(t->ssl, lit) != 1) {
+                : SSL_set1_host(t->ssl, lit) != 1)) {
             gw_err_set(e, GW_ETLS, "tls: cannot check the server name \"%s\"", lit);
             goto fail;
         }

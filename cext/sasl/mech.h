@@ -21,7 +21,8 @@ int sasl_need_creds(const sasl_client *c, gw_err *e, int need_user,
 /* The `initial` of a mechanism that has no initial response (*has = 0). */
 int sasl_no_initial(sasl_client *c, gw_buf *out, int *has, gw_err *e);
 /* Maps a GW_BUF_* error from building a response to GW_ENOMEM or
- * GW_EBAD_ARGUMENT ("response too long"); returns -1. */
+ * GW_EBAD_ARGUMENT ("response too long": over GW_SASL_RESPONSE_MAX, or the
+ * caller's buffer's cap); returns -1. */
 int sasl_buf_fail(const sasl_client *c, gw_err *e, int rc);
 /* GW_EPROTOCOL "sasl: NAME: unexpected challenge (step N)"; returns -1. */
 int sasl_unexpected(const sasl_client *c, gw_err *e);

@@ -84,8 +84,7 @@ int sasl_no_initial(sasl_client *c, gw_buf *out, int *has, gw_err *e)
 int sasl_buf_fail(const sasl_client *c, gw_err *e, int rc)
 {
     if (rc == GW_BUF_ELIMIT)
-        return gw_err_set(e, GW_EBAD_ARGUMENT, "sasl: %s: response longer than %d bytes",
-                          c->mech->name, GW_SASL_RESPONSE_MAX);
+        return gw_err_set(e, GW_EBAD_ARGUMENT, "sasl: %s: response too long", c->mech->name);
     return gw_err_set(e, GW_ENOMEM, "sasl: %s: out of memory", c->mech->name);
 }
 
@@ -294,10 +293,12 @@ int sasl_client_finish(sasl_client *c, gw_err *e)
 {
     if (!c->mech)
         return gw_err_set(e, GW_EBAD_ARGUMENT, "sasl: client not started");
-    if (c->failed)
+    if (c->failed) {
+        c->unproven = 1;
         return gw_err_set(e, GW_EAUTH_FAILED,
                           "sasl: %s: server reported success after the exchange failed",
                           c->mech->name);
+    }
     if (c->mech->finish && c->mech->finish(c, e) != 0) {
         c->failed = 1;
         return -1;

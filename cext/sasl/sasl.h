@@ -6,12 +6,15 @@
  *   sasl_client_start(&c, name, &creds, &e);
  *   sasl_client_initial64(&c, &out, &has, &e);  -> "AUTH NAME out" (or "AUTH NAME")
  *   on each 334 challenge: sasl_client_step64(&c, text, len, &out, &e) -> out
- *       (on -1 send "*" to cancel the exchange and report e)
+ *       (on -1 send "*" to cancel the exchange and report e; if c.unproven,
+ *       drop the connection: no other mechanism, no mail)
  *   on 235: sasl_client_finish(&c, &e) -- on -1 the server's success must NOT
  *       be believed (SCRAM: it never proved it knows the password)
  *   always: sasl_client_free(&c); gw_buf_free(&out) (out held the secret)
- * If the initial response is not sent with AUTH, the server sends an empty
- * challenge: step64 answers it with the initial response (RFC 4422 5). */
+ * AUTH sent without the initial response (too long for the line): the
+ * server sends an empty challenge (RFC 4422 5). An engine that called
+ * initial64 sends the bytes it got; one that did not may call step64, which
+ * then answers with the initial response. */
 #ifndef GW_SASL_H
 #define GW_SASL_H
 
@@ -71,9 +74,15 @@ struct sasl_client {
                               set it after start, before the initial response */
     int ir_done;           /* the initial response was produced */
     int failed;            /* a call failed: the exchange is over */
+    int unproven;          /* the server failed to prove it knows the password
+                              (SCRAM: v= missing or wrong, or success before
+                              it): believe nothing more from this server and
+                              send it nothing more. A refusal (SCRAM e=, a
+                              5xx) leaves it 0: the next mechanism may be
+                              tried. */
     char detail[GW_SASL_DETAIL_MAX]; /* what the server said in a failure
-                              challenge (OAUTHBEARER/XOAUTH2 JSON status),
-                              printable; "" when nothing */
+                              challenge (SCRAM e=, OAUTHBEARER/XOAUTH2 JSON
+                              status), printable; "" when nothing */
 };
 
 /* The mechanism named (case-insensitive), or NULL. */
@@ -99,7 +108,8 @@ int sasl_client_initial64(sasl_client *c, gw_buf *out, int *has, gw_err *e);
 int sasl_client_step64(sasl_client *c, const char *in, size_t n, gw_buf *out, gw_err *e);
 /* The server said it accepted us. 0, or -1 (GW_EAUTH_FAILED) when the
  * exchange is not complete from our side: the engine must then treat the
- * session as failed and not send mail on it. */
+ * session as failed and not send mail on it (c->unproven is then set for
+ * SCRAM). */
 int sasl_client_finish(sasl_client *c, gw_err *e);
 /* Wipes and frees the state; idempotent after start (success or failure). */
 void sasl_client_free(sasl_client *c);

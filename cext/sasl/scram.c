@@ -16,7 +16,8 @@
  * PostgreSQL use at least that) keeps a man in the middle from obtaining a
  * proof that is cheap to attack offline; the maximum bounds our CPU time.
  * The server signature is required and compared in constant time; without
- * it the server's success is not believed (finish fails). SaltedPassword
+ * it the server's success is not believed (finish fails) and c->unproven
+ * tells the engine to drop the connection. An e= is a refusal (c->detail). SaltedPassword
  * and the keys live on the stack and are wiped; the expected signature
  * lives in the state, wiped by free. The user name is escaped (=2C, =3D);
  * SASLprep is not applied. */
@@ -292,17 +293,20 @@ static int server_final(sasl_client *c, scram *st, const char *in, size_t n, gw_
     size_t vl;
     gw_buf sig;
     int rc = -1;
-    if (attr(&p, end, 'e', &v, &vl) == 0) {
-        char shown[64];
-        sasl_printable(shown, sizeof shown, v, vl);
-        return gw_err_set(e, GW_EAUTH_FAILED, "sasl: %s: server error: %s", c->mech->name, shown);
+    if (attr(&p, end, 'e', &v, &vl) == 0) {  /* a refusal, like a 535 */
+        sasl_printable(c->detail, sizeof c->detail, v, vl);
+        return gw_err_set(e, GW_EAUTH_FAILED, "sasl: %s: server error: %s", c->mech->name,
+                          c->detail);
     }
-    if (attr(&p, end, 'v', &v, &vl) != 0)
+    if (attr(&p, end, 'v', &v, &vl) != 0) {
+        c->unproven = 1;
         return scram_fail(c, GW_EAUTH_FAILED,
                           "server-final message has no server signature (v=)", e);
+    }
     gw_buf_init(&sig, GW_MD_MAX);
     if (gw_b64_decode(&sig, v, vl) != 0 || sig.len != st->hlen
         || !gw_memeq(sig.data, st->server_sig, st->hlen)) {
+        c->unproven = 1;
         scram_fail(c, GW_EAUTH_FAILED, "server signature mismatch (the server may not know "
                    "the password, or a man in the middle)", e);
         goto done;
@@ -335,9 +339,11 @@ static int scram_step(sasl_client *c, const char *in, size_t n, gw_buf *out, gw_
 static int scram_finish(sasl_client *c, gw_err *e)
 {
     const scram *st = c->state;
-    if (!st || st->stage != ST_VERIFIED)
+    if (!st || st->stage != ST_VERIFIED) {
+        c->unproven = 1;
         return scram_fail(c, GW_EAUTH_FAILED, "server reported success without proving it "
                           "knows the password (no verified v=)", e);
+    }
     return 0;
 }
 

@@ -65,8 +65,18 @@ static int exchange(smtp_session *s, sasl_client *c, gw_buf *line, gw_err *e)
             memcpy(challenge, text, n);     /* step64 may not alias s->reply */
             challenge[n] = '\0';
             gw_buf_reset(line);
-            if (sasl_client_step64(c, challenge, n, line, e) != 0)
-                return cancel(s, e);
+            if (sasl_client_step64(c, challenge, n, line, e) != 0) {
+                cancel(s, e);
+                /* A server that did not prove it knows the password (SCRAM
+                 * v=) gets nothing more: neither mail nor other credentials. */
+                if (c->unproven)
+                    return smtp_wire_fail(s, e);
+                /* A refusal inside the exchange (SCRAM e=) is a refusal like
+                 * a 535: the caller may try the next mechanism. */
+                if (e->kind == GW_EAUTH_FAILED && !s->broken)
+                    e->code = s->reply.code;
+                return -1;
+            }
         }
         if (smtp_wire_cmd(s, line->data ? line->data : "", "<redacted>", e) != 0)
             return -1;

@@ -15,6 +15,17 @@ static int has_8bit(const char *s)
     return 0;
 }
 
+/* The RFC 1870 size of an encoded body: without the final ".\r\n" and
+ * without the dots added by stuffing (every line that starts with one). */
+static size_t rfc1870_size(const gw_buf *body)
+{
+    size_t n = body->len - 3, i, size = n;
+    for (i = 0; i < n; i++)
+        if (body->data[i] == '.' && (i == 0 || body->data[i - 1] == '\n'))
+            size--;
+    return size;
+}
+
 static void keep(smtp_rcpt *r, const smtp_session *s)
 {
     size_t n;
@@ -31,7 +42,7 @@ static int prepare(smtp_session *s, const char *from, const char *const *rcpts, 
 {
     smtp_data d;
     int utf8 = has_8bit(from);
-    size_t i, used;
+    size_t i, used, size;
     if (n == 0 || n > GW_SMTP_RCPT_MAX)
         return gw_err_set(e, GW_EBAD_ARGUMENT, "smtp: between 1 and %d recipients", GW_SMTP_RCPT_MAX);
     if (smtp_wire_clean("the sender address", from, e) != 0)
@@ -39,6 +50,9 @@ static int prepare(smtp_session *s, const char *from, const char *const *rcpts, 
     for (i = 0; i < n; i++) {
         if (smtp_wire_clean("a recipient address", rcpts[i], e) != 0)
             return -1;
+        /* Checked here: without PIPELINING the RCPTs are built after MAIL went out. */
+        if (strlen(rcpts[i]) + sizeof "RCPT TO:<>\r\n" - 1 > GW_SMTP_CMD_MAX)
+            return gw_err_set(e, GW_EBAD_ARGUMENT, "smtp: a recipient address is too long");
         utf8 |= has_8bit(rcpts[i]);
     }
     if (memchr(msg, '\0', len))
@@ -53,14 +67,15 @@ static int prepare(smtp_session *s, const char *from, const char *const *rcpts, 
     if (d.eightbit && !(s->caps.flags & (SMTP_CAP_8BITMIME | SMTP_CAP_SMTPUTF8)))
         return gw_err_set(e, GW_EBAD_ARGUMENT, "smtp: the message has 8-bit content and the "
                           "server does not offer 8BITMIME; encode it (gwkit.mime does)");
-    if ((s->caps.flags & SMTP_CAP_SIZE) && s->caps.size_max && body->len > s->caps.size_max) {
+    size = rfc1870_size(body);
+    if ((s->caps.flags & SMTP_CAP_SIZE) && s->caps.size_max && size > s->caps.size_max) {
         gw_err_set(e, GW_EDATA, "smtp: message of %lu bytes exceeds the server's SIZE limit "
-                   "of %lu bytes; nothing was sent", (unsigned long)body->len, s->caps.size_max);
+                   "of %lu bytes; nothing was sent", (unsigned long)size, s->caps.size_max);
         return -1;
     }
     used = (size_t)snprintf(mail, mailsz, "MAIL FROM:<%s>", from);
     if (used < mailsz && (s->caps.flags & SMTP_CAP_SIZE))
-        used += (size_t)snprintf(mail + used, mailsz - used, " SIZE=%lu", (unsigned long)body->len);
+        used += (size_t)snprintf(mail + used, mailsz - used, " SIZE=%lu", (unsigned long)size);
     if (used < mailsz && d.eightbit && (s->caps.flags & SMTP_CAP_8BITMIME))
         used += (size_t)snprintf(mail + used, mailsz - used, " BODY=8BITMIME");
     if (used < mailsz && utf8)

@@ -63,7 +63,8 @@ static int starttls(smtp_session *s, const smtp_opts *o, gw_err *e)
 {
     if (!(s->caps.flags & SMTP_CAP_STARTTLS)) {
         gw_err_set(e, GW_ETLS_REQUIRED, "smtp: %s does not offer STARTTLS and tls=\"starttls\" "
-                   "requires it; nothing was sent (use tls=\"tls\" for port 465)", o->host);
+                   "requires it; nothing was sent (use tls=\"tls\" for port 465)",
+                   o->host ? o->host : "the server");
         return -1;
     }
     if (smtp_wire_cmd(s, "STARTTLS", NULL, e) != 0 || smtp_wire_reply(s, e) != 0)
@@ -117,6 +118,9 @@ int smtp_session_open(smtp_session *s, const smtp_opts *o, gw_err *e)
 
 int smtp_session_rset(smtp_session *s, gw_err *e)
 {
+    gw_err_clear(e);
+    if (s->broken || !s->io)
+        return gw_err_set(e, GW_ECLOSED, "smtp: the connection is closed");
     if (smtp_wire_cmd(s, "RSET", NULL, e) != 0 || smtp_wire_reply(s, e) != 0)
         return -1;
     if (s->reply.code != 250)

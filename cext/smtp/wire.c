@@ -45,6 +45,8 @@ int smtp_wire_flush(smtp_session *s, gw_buf *out, gw_err *e)
     if (out->len)
         rc = gw_io_write_all(s->io, out->data, out->len, step(s), e);
     gw_buf_reset(out);
+    if (rc)
+        e->code = 0;        /* not a stale one from an earlier refusal */
     return rc ? smtp_wire_fail(s, e) : 0;
 }
 
@@ -68,6 +70,7 @@ int smtp_wire_reply(smtp_session *s, gw_err *e)
         long n = gw_reader_line(&s->rd, s->line, sizeof s->line, dl, e);
         int rc;
         if (n < 0) {
+            e->code = 0;    /* no reply, so no code (not a stale one) */
             if (e->kind == GW_ETIMEOUT)
                 gw_err_set(e, GW_ETIMEOUT, "smtp: no reply from the server within %g s", s->timeout);
             else if (e->kind == GW_EPROTOCOL)
@@ -80,8 +83,10 @@ int smtp_wire_reply(smtp_session *s, gw_err *e)
         if (s->trace)
             s->trace(s->trace_ud, 'S', s->line, (size_t)n);
         rc = smtp_reply_feed(&s->reply, s->line, (size_t)n, e);
-        if (rc < 0)
+        if (rc < 0) {
+            e->code = 0;
             return smtp_wire_fail(s, e);
+        }
         if (rc == 1)
             return 0;
     }

@@ -146,6 +146,7 @@ static void login(void)
 
 static void oauth(void)
 {
+    char *big;
     sasl_client c;
     sasl_creds cr = creds("user@example.com", NULL, TOKEN);
     gw_err e;
@@ -187,6 +188,17 @@ static void oauth(void)
     cr = creds("u", NULL, "T0k\001host=evil");
     CHECK(sasl_client_start(&c, "OAUTHBEARER", &cr, &e) == -1 && e.kind == GW_EBAD_ARGUMENT
           && !strstr(e.msg, "T0k"), "OAUTHBEARER: 0x01 in the token refused");
+    cr = creds("u", NULL, "T0k");
+    cr.host = "smtp.example.test\r\nRCPT";
+    CHECK(sasl_client_start(&c, "OAUTHBEARER", &cr, &e) == -1 && strstr(e.msg, "in the host"),
+          "OAUTHBEARER: CR LF in the host");
+    big = malloc(GW_HOST_MAX + 2);
+    memset(big, 'h', GW_HOST_MAX + 1);
+    big[GW_HOST_MAX + 1] = '\0';
+    cr.host = big;
+    CHECK(sasl_client_start(&c, "OAUTHBEARER", &cr, &e) == -1 && strstr(e.msg, "host longer"),
+          "OAUTHBEARER: host bounded");
+    free(big);
     cr = creds("u", NULL, "T0k x");
     CHECK(sasl_client_start(&c, "XOAUTH2", &cr, &e) == -1, "XOAUTH2: space in the token");
     cr = creds("u\001x", NULL, "T0k");
@@ -258,6 +270,26 @@ static void framing(void)
     c.mech = NULL;
     CHECK(step64(&c, "", resp, sizeof resp, &e) == -1 && e.kind == GW_EBAD_ARGUMENT,
           "client not started");
+    {
+        gw_buf small;
+        int has = 0;
+        gw_buf_init(&small, 8);
+        CHECK(sasl_client_start(&c, "PLAIN", &cr, &e) == 0
+              && sasl_client_initial64(&c, &small, &has, &e) == -1 && !has && small.len == 0
+              && e.kind == GW_EBAD_ARGUMENT && strstr(e.msg, "PLAIN: response too long"),
+              "response bounded by the caller's buffer");
+        sasl_client_free(&c);
+        gw_buf_free(&small);
+    }
+    {
+        gw_buf out;
+        gw_buf_init(&out, 64);
+        CHECK(sasl_client_start(&c, "CRAM-MD5", &cr, &e) == 0
+              && c.mech->step(&c, "x", GW_SASL_CHALLENGE_MAX + 1, &out, &e) == -1
+              && strstr(e.msg, "challenge longer"), "CRAM-MD5: raw challenge bounded");
+        sasl_client_free(&c);
+        gw_buf_free(&out);
+    }
     cr.user_len = GW_SASL_USER_MAX + 1;
     cr.user = big = calloc(1, GW_SASL_USER_MAX + 2);
     memset(big, 'u', GW_SASL_USER_MAX + 1);

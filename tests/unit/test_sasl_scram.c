@@ -114,6 +114,18 @@ static void raw_api(void)
     CHECK(c.mech->step(&c, SHA1_FINAL, strlen(SHA1_FINAL), &out, &e) == 0 && out.len == 0,
           "raw step 2");
     CHECK(c.mech->finish(&c, &e) == 0, "raw finish");
+    CHECK(c.mech->initial(&c, &out, &has, &e) == -1, "raw initial twice");
+    sasl_client_free(&c);
+    CHECK(start(&c, "SCRAM-SHA-1", "user", "pencil", SHA1_NONCE, &e) == 0, "raw start");
+    CHECK(c.mech->step(&c, SHA1_FIRST, strlen(SHA1_FIRST), &out, &e) == -1
+          && strstr(e.msg, "unexpected challenge"), "raw step before initial");
+    sasl_client_free(&c);
+    CHECK(start(&c, "SCRAM-SHA-1", "user", "pencil", SHA1_NONCE, &e) == 0
+          && c.mech->initial(&c, &out, &has, &e) == 0, "raw start");
+    CHECK(c.mech->step(&c, SHA1_FIRST, GW_SASL_CHALLENGE_MAX + 1, &out, &e) == -1
+          && strstr(e.msg, "challenge longer"), "raw challenge bounded");
+    CHECK(c.mech->step(&c, SHA1_FIRST, strlen(SHA1_FIRST), &out, &e) == -1
+          && strstr(e.msg, "unexpected challenge"), "no step after a failed step");
     sasl_client_free(&c);
     gw_buf_free(&out);
 }
@@ -203,6 +215,27 @@ static const struct bad bads[] = {
     {"finish without server-final", SHA1_FIRST, NULL, 3, GW_EAUTH_FAILED, "without proving"},
 };
 
+static void odd_sizes(void)
+{
+    sasl_client c;
+    gw_err e;
+    char resp[512], *first = malloc(GW_SCRAM_SNONCE_MAX + 64);
+    static const char nul_first[] = F_NONCE "\0" F_SALT ",i=4096";
+    snprintf(first, GW_SCRAM_SNONCE_MAX + 64, "r=" SHA1_NONCE "%0*d" F_SALT ",i=4096",
+             GW_SCRAM_SNONCE_MAX - 23, 0);
+    CHECK(start(&c, "SCRAM-SHA-1", "user", "pencil", SHA1_NONCE, &e) == 0
+          && initial(&c, resp, sizeof resp, &e) == 0, "start");
+    CHECK(step(&c, first, strlen(first), resp, sizeof resp, &e) == -1
+          && strstr(e.msg, "server nonce too long"), "server nonce bounded");
+    sasl_client_free(&c);
+    CHECK(start(&c, "SCRAM-SHA-1", "user", "pencil", SHA1_NONCE, &e) == 0
+          && initial(&c, resp, sizeof resp, &e) == 0, "start");
+    CHECK(step(&c, nul_first, sizeof nul_first - 1, resp, sizeof resp, &e) == -1
+          && strstr(e.msg, "NUL byte"), "NUL in server-first");
+    sasl_client_free(&c);
+    free(first);
+}
+
 static void hostile(const char *pass)
 {
     size_t i;
@@ -228,9 +261,12 @@ static void hostile(const char *pass)
             rc = sasl_client_finish(&c, &e);
         }
         if (strcmp(pass, "pencil") == 0) {
+            int refusal = strstr(b->says, "server error: ") != NULL;
             if (!CHECK(rc == -1 && at == b->at && e.kind == b->kind && strstr(e.msg, b->says)
                        && strstr(e.msg, "SCRAM-SHA-1: "), b->name))
                 printf("#   at %d, %s: %s\n", at, gw_kind_name(e.kind), e.msg);
+            CHECK(c.unproven == (b->at >= 2 && !refusal), "unproven: only a failed proof");
+            CHECK(!refusal || strcmp(c.detail, b->says + 14) == 0, "e= kept in detail");
             CHECK(sasl_client_finish(&c, &e) == -1 && e.kind == GW_EAUTH_FAILED,
                   "finish after a failure");
         } else {
@@ -248,6 +284,7 @@ int main(void)
     rfc_vector("SCRAM-SHA-256", SHA256_NONCE, SHA256_FIRST, SHA256_PROOF, SHA256_FINAL);
     raw_api();
     client_first();
+    odd_sizes();
     hostile("pencil");
     hostile("Wonder-land 42");
     {
