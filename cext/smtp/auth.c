@@ -87,6 +87,12 @@ static int exchange(smtp_session *s, sasl_client *c, gw_buf *line, gw_err *e)
             return smtp_wire_fail(s, e);    /* never send mail on that connection */
         return 0;
     }
+    /* Only a 4xx or 5xx is a refusal; any other code here makes no sense
+     * for AUTH and the session cannot be trusted to be in step. */
+    if (s->reply.code / 100 != 4 && s->reply.code / 100 != 5) {
+        smtp_wire_refused(s, GW_EPROTOCOL, "unexpected reply to AUTH", e);
+        return smtp_wire_fail(s, e);
+    }
     return smtp_wire_refused(s, GW_EAUTH_FAILED, c->mech->name, e);
 }
 

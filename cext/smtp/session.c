@@ -94,7 +94,11 @@ int smtp_session_open_io(smtp_session *s, gw_io *io, const smtp_opts *o, gw_err 
     last = smtp_reply_last(&s->reply, &n);
     snprintf(s->greeting, sizeof s->greeting, "%.*s", (int)n, last ? last : "");
     if (s->reply.code != 220) {
+        gw_err ignored;
         smtp_wire_refused(s, GW_EPROTOCOL, "server refused the connection", e);
+        /* A 554 greeting still expects QUIT (RFC 5321 3.1); not waited for. */
+        if (s->reply.code == 554)
+            smtp_wire_cmd(s, "QUIT", NULL, &ignored);
         return smtp_wire_fail(s, e);
     }
     if (hello(s, e) != 0)
