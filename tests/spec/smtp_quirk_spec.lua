@@ -325,11 +325,22 @@ describe("more server behaviours", function()
     assert.matches("STARTTLS refused: 454", err)
   end)
 
-  it("sends over IPv6 loopback", function()
+  it("sends over IPv6 loopback, written plain, in brackets, or with a zone id", function()
     local srv = support.quirk("normal", { host = "::1" })
-    local res, err = smtp.send(base(srv, { server = "::1" }))
-    assert.is_nil(err)
-    assert.matches("^250 ", res.reply)
+    for _, host in ipairs({ "::1", "[::1]", "::1%1" }) do
+      local res, err = smtp.send(base(srv, { server = host }))
+      assert.is_nil(err, host)
+      assert.matches("^250 ", res.reply)
+    end
+  end)
+
+  it("refuses a malformed IPv6 address or an unknown zone before connecting", function()
+    for _, host in ipairs({ "2001:db8::1::2", "fe80::1%no-such-if0", "::1%" }) do
+      local res, err, info = smtp.send(base({ port = 25 }, { server = host }))
+      assert.is_nil(res)
+      assert.equal("bad_argument", info.kind, host)
+      assert.matches("bad IPv6 address or zone", err)
+    end
   end)
 
   it("tries the next address when the first refuses the connection", function()
