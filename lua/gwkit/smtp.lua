@@ -139,7 +139,8 @@ local function open(c)
   if not conn and info.kind == "tls" and info.code == 70 then
     -- The server refused our versions: find out which it speaks, so the
     -- error says "offers only TLS 1.0" instead of a bare handshake failure.
-    local older = M.tls_versions(c, { "1.0", "1.1" })
+    local below = { ["1.2"] = { "1.0", "1.1" }, ["1.3"] = { "1.0", "1.1", "1.2" } }
+    local older = M.tls_versions(c, below[c.tls_min or "1.2"])
     if #older > 0 then
       err = ("tls: server offers only TLS %s (gwkit requires TLS >= %s)")
         :format(table.concat(older, " and "), c.tls_min or "1.2")

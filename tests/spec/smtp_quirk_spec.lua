@@ -364,5 +364,35 @@ describe("more server behaviours", function()
     local out = support.read(dir .. "/out")
     assert.matches("^250 ", out)
     assert.truthy(out:find("connected to 127.0.0.1", 1, true), out)
+    -- One family on request: IPv6 only finds nobody listening.
+    support.write(dir .. "/send6.lua", ([[
+      local smtp = require "gwkit.smtp"
+      local res, err, info = smtp.send{ server = "dual.test", port = %d, tls = "none",
+        family = "inet6", from = "a@example.jp", to = "b@example.jp", text = "t", timeout = 5 }
+      print(info and info.kind, err)
+    ]]):format(srv.port))
+    support.sh(("unshare -m sh -c 'mount --bind %s/hosts /etc/hosts && %s %s/send6.lua' > %s/out6 2>&1")
+      :format(dir, os.getenv("GWKIT_LUA") or "lua5.1", dir, dir))
+    out = support.read(dir .. "/out6")
+    assert.matches("^connect\tconnect: dual%.test port %d+: ::1: Connection refused", out)
+    assert.is_nil(out:find("127.0.0.1", 1, true))
+  end)
+
+  it("sends SNI for a host name and checks the name against the certificate", function()
+    local srv = support.quirk("normal")
+    local res, err = smtp.send(base(srv, { server = "localhost" }))
+    assert.is_nil(err)
+    assert.matches("^250 ", res.reply)
+    assert.truthy(support.read(srv.dir .. "/1.json"):find('"tls_sni": "localhost"', 1, true))
+  end)
+
+  it("takes tls_min = \"1.3\", and says so when the server stops at 1.2", function()
+    local srv = support.quirk("normal")
+    local res = assert(smtp.send(base(srv, { tls_min = "1.3" })))
+    assert.equal("TLSv1.3", res.tls)
+    local old = support.quirk("normal", { extra = { "--set", [['tls_max="1.2"']] } })
+    local _, err, info = smtp.send(base(old, { tls_min = "1.3" }))
+    assert.equal("tls", info.kind)
+    assert.equal("tls: server offers only TLS 1.2 (gwkit requires TLS >= 1.3)", err)
   end)
 end)
