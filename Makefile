@@ -95,9 +95,10 @@ env:
 	@echo "export PATH='$(CURDIR)/scripts:'\"\$$PATH\""
 
 install: all
-	install -d $(DESTDIR)$(LUA_LIBDIR)/gwkit $(DESTDIR)$(LUA_SHAREDIR)/gwkit $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(LUA_LIBDIR)/gwkit $(DESTDIR)$(LUA_SHAREDIR)/gwkit/mime $(DESTDIR)$(BINDIR)
 	install -m 0755 $(SO) $(DESTDIR)$(LUA_LIBDIR)/gwkit/core.so
 	install -m 0644 lua/gwkit/*.lua $(DESTDIR)$(LUA_SHAREDIR)/gwkit/
+	install -m 0644 lua/gwkit/mime/*.lua $(DESTDIR)$(LUA_SHAREDIR)/gwkit/mime/
 	for s in $(wildcard scripts/gw*); do install -m 0755 $$s $(DESTDIR)$(BINDIR)/; done
 
 uninstall:
