@@ -38,5 +38,12 @@
 #define GW_HTTP_HEADER_BYTES   65536
 #define GW_HTTP_CHUNK_DIGITS   16
 #define GW_HTTP_URL_MAX        8192
+#define GW_HTTP_AUTH_PARAM_MAX 512      /* an auth-param value we keep (realm, nonce, ...), NUL included */
+#define GW_HTTP_AUTH_CHALLENGES 8       /* challenges kept from one 401 */
+#define GW_HTTP_AUTH_USER_MAX  1024     /* user name taken from the caller */
+#define GW_HTTP_AUTH_SECRET_MAX 6144    /* password taken from the caller */
+#define GW_HTTP_DIGEST_CNONCE_BYTES 16  /* random cnonce, sent as 32 hex digits */
+#define GW_HTTP_DIGEST_CNONCE_MAX 64    /* a cnonce we send (a fixed test one included) */
+#define GW_HTTP_AUTH_METHOD_MAX 32      /* a request method signed in a Digest answer */
 
 #endif

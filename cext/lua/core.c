@@ -21,6 +21,8 @@ int luaopen_gwkit_core(lua_State *L)
     lua_newtable(L);
     glue_open_util(L);
     glue_open_smtp(L);
+    glue_open_http(L);
+    glue_open_httpauth(L);
     lua_pushliteral(L, "0.1.0");
     lua_setfield(L, -2, "version");
     return 1;

@@ -17,7 +17,8 @@ int glue_fielderror(lua_State *L, const char *k, const char *what);
 
 /* Registration of each glue file's functions into the module table at -1. */
 void glue_open_util(lua_State *L);
-void glue_open_sasl(lua_State *L);
 void glue_open_smtp(lua_State *L);
+void glue_open_http(lua_State *L);
+void glue_open_httpauth(lua_State *L);
 
 #endif

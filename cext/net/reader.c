@@ -78,6 +78,24 @@ long gw_reader_line(gw_reader *r, char *out, size_t max, gw_deadline dl, gw_err 
     }
 }
 
+long gw_reader_peek(gw_reader *r, const char **p, size_t *n, gw_deadline dl, gw_err *e)
+{
+    if (r->end == r->start) {
+        long k = fill(r, dl, e);
+        if (k <= 0)
+            return k;
+    }
+    *p = r->buf + r->start;
+    *n = r->end - r->start;
+    return (long)*n;
+}
+
+void gw_reader_consume(gw_reader *r, size_t n)
+{
+    size_t avail = r->end - r->start;
+    r->start += n < avail ? n : avail;
+}
+
 long gw_reader_some(gw_reader *r, void *out, size_t n, gw_deadline dl, gw_err *e)
 {
     size_t avail = r->end - r->start;

@@ -21,6 +21,12 @@ long gw_reader_line(gw_reader *r, char *out, size_t max, gw_deadline dl, gw_err 
 int gw_reader_exact(gw_reader *r, void *out, size_t n, gw_deadline dl, gw_err *e);
 /* Reads what is available (buffered first, else one recv): >0, 0 at close, -1. */
 long gw_reader_some(gw_reader *r, void *out, size_t n, gw_deadline dl, gw_err *e);
+/* Makes at least one byte available (reading once if nothing is buffered)
+ * and points *p at the buffered bytes without consuming them; *n gets how
+ * many. Returns *n (> 0), 0 at close, -1 with e set. Pair with consume. */
+long gw_reader_peek(gw_reader *r, const char **p, size_t *n, gw_deadline dl, gw_err *e);
+/* Consumes n bytes of what peek showed. */
+void gw_reader_consume(gw_reader *r, size_t n);
 /* Bytes buffered but not yet returned. */
 size_t gw_reader_pending(const gw_reader *r);
 /* Drops buffered bytes (STARTTLS: nothing read in clear text may be taken
