@@ -67,6 +67,44 @@ function M.mailstack_stop(env)
   end
 end
 
+-- The real lighttpd with Digest and Basic (tests/servers/webstack.sh).
+function M.webstack_start()
+  local base = M.tmpdir("web")
+  sh("chmod 755 " .. base)
+  local dir = base .. "/stack"
+  if not sh(("bash %s/tests/servers/webstack.sh start %s > %s/start.out 2>&1")
+            :format(M.top, dir, base)) then
+    error("webstack did not start:\n" .. (M.read(base .. "/start.out") or ""))
+  end
+  local env = env_of(M.read(dir .. "/env") or "")
+  env.DIR = dir
+  return env
+end
+
+function M.webstack_stop(env)
+  if env and env.DIR then
+    sh(("bash %s/tests/servers/webstack.sh stop %s >/dev/null 2>&1"):format(M.top, env.DIR))
+  end
+end
+
+-- Lines of a file (an access log) from line `from` on.
+function M.lines(path, from)
+  local out, i = {}, 0
+  for line in (M.read(path) or ""):gmatch("[^\n]+") do
+    i = i + 1
+    if i >= (from or 1) then out[#out + 1] = line end
+  end
+  return out, i
+end
+
+-- SHA-256 of a file, by sha256sum.
+function M.sha256(path)
+  local p = io.popen("sha256sum " .. path .. " 2>/dev/null")
+  local out = p:read("*l") or ""
+  p:close()
+  return out:match("^(%x+)")
+end
+
 -- Lists the files delivered for a local part, waiting until n are there.
 function M.mailbox(env, localpart, n)
   local dir = env.MAILDIR .. "/" .. localpart

@@ -1,0 +1,144 @@
+-- gwkit.http against a real lighttpd with mod_auth (Digest MD5 and SHA-256,
+-- Basic) on loopback (tests/servers/webstack.sh). Round trips are counted
+-- in the server's access log, one line per request.
+local support = require "support"
+local http = require "gwkit.http"
+
+describe("lighttpd with Digest", function()
+  local env, base
+
+  setup(function()
+    env = support.webstack_start()
+    base = "http://" .. env.HOST4 .. ":" .. env.HTTP_PORT
+  end)
+  teardown(function() support.webstack_stop(env) end)
+
+  local function creds(extra)
+    local t = { user = env.USER, password = env.PASS, timeout = 10 }
+    for k, v in pairs(extra or {}) do t[k] = v end
+    return t
+  end
+
+  -- The access-log lines a block of code caused (lighttpd may write its
+  -- log a moment after the response: wait until `want` lines are there,
+  -- then a little longer to see that no more come).
+  local function requests(f, want)
+    local _, before = support.lines(env.LOG)
+    f()
+    support.wait(3, function() return #support.lines(env.LOG, before + 1) >= want end)
+    support.sh("sleep 0.3")
+    return (support.lines(env.LOG, before + 1))
+  end
+
+  for _, alg in ipairs({ { "digest-md5", "MD5" }, { "digest-sha256", "SHA-256" } }) do
+    it("GETs a page through Digest " .. alg[2], function()
+      local res, err = http.request(creds{ url = base .. "/" .. alg[1] .. "/status.html" })
+      assert.is_nil(err)
+      assert.equal(200, res.status)
+      assert.truthy(res.body:find(alg[1], 1, true))
+      assert.same({ "Digest", alg[2], "auth" },
+                  { res.auth.scheme, res.auth.algorithm, res.auth.qop })
+    end)
+
+    it("POSTs a body byte for byte through Digest " .. alg[2], function()
+      local body = "prefix=2001:db8:1:10::/60&note=\0binary\r\n\xff"
+      local res, err = http.request(creds{ url = base .. "/" .. alg[1] .. "/echo.cgi",
+        method = "POST", body = body, content_type = "application/octet-stream" })
+      assert.is_nil(err)
+      assert.equal(200, res.status)
+      assert.equal(body, res.body)
+      assert.equal("POST", res.headers["x-echo-method"])
+      assert.equal(env.USER, res.headers["x-echo-user"])
+    end)
+  end
+
+  it("picks SHA-256 when the server offers MD5 too", function()
+    local res = assert(http.request(creds{ url = base .. "/digest-both/status.html" }))
+    assert.equal(200, res.status)
+    assert.equal("SHA-256", res.auth.algorithm)
+  end)
+
+  it("costs one round trip per request after the first in a session", function()
+    local s = http.session(creds())
+    local lines = requests(function()
+      for i = 1, 5 do
+        local res, err = s:request{ url = base .. "/digest-md5/status.html?i=" .. i }
+        assert.is_nil(err)
+        assert.equal(200, res.status)
+      end
+    end, 6)
+    s:close()
+    -- 401 + 200 for the first, then one 200 each, all on one connection.
+    assert.equal(6, #lines)
+    assert.matches('" 401 ', lines[1])
+    for i = 2, 6 do assert.matches('" 200 ', lines[i]) end
+    local conn = lines[1]:match("^%S+ (%d+) ")
+    for i = 2, 6 do assert.equal(conn, lines[i]:match("^%S+ (%d+) ")) end
+  end)
+
+  it("reports a wrong password once, without retrying", function()
+    local lines = requests(function()
+      local res, err, info = http.request(creds{ url = base .. "/digest-sha256/status.html",
+                                                 password = "wrong password" })
+      assert.is_nil(res)
+      assert.equal("http: 401 from 127.0.0.1 for user user: credentials rejected", err)
+      assert.equal("auth_failed", info.kind)
+      assert.equal(401, info.status)
+    end, 2)
+    assert.equal(2, #lines)       -- the challenge, and one answer
+  end)
+
+  it("answers Basic over TLS", function()
+    local res, err = http.request(creds{ url = "https://" .. env.TLS_NAME .. ":" ..
+      env.HTTPS_PORT .. "/basic/status.html", cafile = env.CAFILE })
+    assert.is_nil(err)
+    assert.equal(200, res.status)
+    assert.equal("Basic", res.auth.scheme)
+  end)
+
+  it("will not send Basic over plain http unless allowed", function()
+    local res, err, info = http.request(creds{ url = base .. "/basic/status.html" })
+    assert.is_nil(res)
+    assert.equal("auth_unavailable", info.kind)
+    assert.matches("Basic is answered only over https", err)
+    res = assert(http.request(creds{ url = base .. "/basic/status.html",
+                                     allow_basic_plaintext = true }))
+    assert.equal(200, res.status)
+  end)
+
+  it("reads a chunked body", function()
+    local res = assert(http.request{ url = base .. "/open/chunked.cgi" })
+    assert.equal(200, res.status)
+    assert.equal(tonumber(res.headers["x-body-length"]), #res.body)
+  end)
+
+  it("works over IPv6", function()
+    local res = assert(http.request(creds{ url = "http://[::1]:" .. env.HTTP_PORT ..
+                                           "/digest-sha256/status.html" }))
+    assert.equal(200, res.status)
+  end)
+
+  it("saves a download atomically, and keeps a good file when a download fails", function()
+    local dir = support.tmpdir("dl")
+    local path = dir .. "/big.bin"
+    local res, err = http.request(creds{ url = base .. "/digest-sha256/big.bin",
+                                         save_file = path, max_body = 4 * 1024 * 1024 })
+    assert.is_nil(err)
+    assert.equal(path, res.saved)
+    assert.equal(env.BIG_SHA256, support.sha256(path))
+    -- Too large for max_body: an error, the good file untouched, no debris.
+    res, err = http.request(creds{ url = base .. "/digest-sha256/big.bin",
+                                   save_file = path, max_body = 1000 })
+    assert.is_nil(res)
+    assert.matches("body larger than 1000 bytes", err)
+    assert.equal(env.BIG_SHA256, support.sha256(path))
+    assert.is_nil(support.read(path .. ".gwkit-part"))
+  end)
+
+  it("refuses a body over max_body in memory", function()
+    local res, err, info = http.request{ url = base .. "/open/big.bin", max_body = 65536 }
+    assert.is_nil(res)
+    assert.equal("protocol", info.kind)
+    assert.matches("body larger than 65536 bytes", err)
+  end)
+end)
