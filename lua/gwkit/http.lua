@@ -131,14 +131,15 @@ function Session:_conn(u, c)
   return conn, false, err, info
 end
 
--- Cookies: name=value pairs per host, with Path; enough for a gateway's
--- session cookie (RFC 6265 5.2 without domain matching across hosts).
+-- Cookies: name=value pairs with a Path, kept per origin rather than per
+-- host as RFC 6265 would: a gateway's session cookie is a credential and
+-- goes nowhere else, not even to another port of the same host.
 function Session:_take_cookies(u, list)
   for _, v in ipairs(header_values(list, "set-cookie")) do
     local name, value, attrs = v:match("^%s*([^=;%s]+)%s*=%s*([^;]*)(.*)$")
     if name then
-      local jar = self.cookies[u.host] or {}
-      self.cookies[u.host] = jar
+      local jar = self.cookies[origin_of(u)] or {}
+      self.cookies[origin_of(u)] = jar
       local path = attrs:match(";%s*[Pp][Aa][Tt][Hh]%s*=%s*([^;]*)") or "/"
       local max_age = tonumber(attrs:match(";%s*[Mm][Aa][Xx]%-[Aa][Gg][Ee]%s*=%s*(%-?%d+)") or "")
       jar[name] = (max_age and max_age <= 0) and nil or { value = value, path = path }
@@ -147,7 +148,7 @@ function Session:_take_cookies(u, list)
 end
 
 function Session:_cookie_header(u)
-  local jar, parts = self.cookies[u.host], {}
+  local jar, parts = self.cookies[origin_of(u)], {}
   if not jar then return nil end
   local names = {}
   for name in pairs(jar) do names[#names + 1] = name end
@@ -298,6 +299,11 @@ function Session:request(opts)
       end
     end
     local location = REDIRECT[res.status] and header_values(res.headers, "location")[1]
+    if not retry and location and redirects == 0 and c.redirects ~= 0 then
+      if tmp then os.remove(tmp) end
+      return fail(("http: too many redirects (more than %d) from %s"):format(
+        c.redirects or 3, c.url), "protocol", { status = res.status })
+    end
     if not retry and location and redirects > 0 then
       local nu
       nu, err, info = core.url_parse(url_string(u), location)

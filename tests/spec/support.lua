@@ -168,6 +168,50 @@ function M.quirk(scenario, opts)
   return srv
 end
 
+-- Starts tests/servers/httpd_quirk.py (the scriptable HTTP server); the
+-- handle has port (and port2 with opts.port2), base URL(s), the log, and
+-- records(): the "R" request summaries as tables.
+function M.httpq(scenario, opts)
+  opts = opts or {}
+  local dir = M.tmpdir("httpq")
+  local args = { "--scenario", scenario, "--host", opts.host or "127.0.0.1", "--port", "0",
+    "--ready-file", dir .. "/port", "--log", dir .. "/log", "--quiet",
+    "--lifetime", tostring(opts.lifetime or 60),
+    "--users", "'" .. (opts.users or "user:Gw-pass 1") .. "'" }
+  if opts.port2 then args[#args + 1] = "--port2"; args[#args + 1] = "0" end
+  if opts.tls then
+    local cert, key = M.make_cert(dir)
+    args[#args + 1] = "--cert"; args[#args + 1] = cert
+    args[#args + 1] = "--key"; args[#args + 1] = key
+  end
+  for _, a in ipairs(opts.extra or {}) do args[#args + 1] = a end
+  assert(sh(("python3 %s/tests/servers/httpd_quirk.py %s </dev/null >%s/out 2>&1 &")
+    :format(M.top, table.concat(args, " "), dir)))
+  local ports = M.wait(10, function()
+    local s = M.read(dir .. "/port")
+    local p1, p2 = (s or ""):match("^(%d+)\n?(%d*)")
+    if p1 and (not opts.port2 or p2 ~= "") then return { tonumber(p1), tonumber(p2) } end
+  end)
+  assert(ports, "http fault server did not start: " .. (M.read(dir .. "/out") or ""))
+  local scheme = opts.tls and "https" or "http"
+  local srv = { port = ports[1], port2 = ports[2], dir = dir, cafile = dir .. "/cert.pem",
+                url = scheme .. "://127.0.0.1:" .. ports[1] }
+  function srv.log() return M.read(dir .. "/log") or "" end
+  function srv.records()
+    local out = {}
+    for line in srv.log():gmatch("[^\n]+") do
+      local rest = line:match("^%S+ %d+ R (.*)$")
+      if rest then
+        local r = {}
+        for k, v in rest:gmatch("([%w_]+)=(%S*)") do r[k] = v end
+        out[#out + 1] = r
+      end
+    end
+    return out
+  end
+  return srv
+end
+
 -- A trace function that collects lines as "S: ...", "C: ...", "*: ...".
 function M.tracer()
   local lines = {}
