@@ -242,4 +242,100 @@ function M.mail(t)
   return true
 end
 
+-- rt.httprequest{...}: Yamaha's HTTP call on top of gwkit.http.
+--   url                 http or https URL (required)
+--   method              "GET" (default), "POST" (default with a body), "PUT",
+--                       "DELETE", "HEAD"
+--   auth_type           "none" (default without auth_name), "basic", "bearer"
+--                       (with auth_token), and gwkit's "digest" and "auto"
+--                       (the default with auth_name: Digest or Basic, as the
+--                       server asks)
+--   auth_name, auth_pass, auth_token
+--   timeout             seconds
+--   post_text           the request body, or post_file: a file to send
+--   content_type        its Content-Type
+--   save_file           write the body to this file (atomically) instead
+-- gwkit's own: cafile, capath, verify, allow_basic_plaintext (Basic goes over
+-- plain http only with it, as everywhere in gwkit), trace.
+-- Returns {rtn1, rtn2, err, code, header, body}: rtn1 true when the exchange
+-- happened (even when the answer was 401), rtn2 true when the status was
+-- 2xx, err the reason when either is false, code the status, header the
+-- response fields as "Name: value" lines, body the body (nil when saved).
+local HTTP_FIELDS = {
+  url = "string", method = "string", auth_type = "string", auth_name = "string",
+  auth_pass = "string", auth_token = "string", timeout = "number", post_text = "string",
+  post_file = "string", content_type = "string", save_file = "string",
+  cafile = "string", capath = "string", verify = "boolean",
+  allow_basic_plaintext = "boolean", trace = "function",
+}
+local AUTH_TYPES = { none = "none", basic = "basic", bearer = "bearer", digest = "digest",
+                     auto = "auto" }
+
+local function http_invalid(field)
+  error(format("'rt.httprequest': '%s' field value of argument #1 is invalid.", field), 0)
+end
+
+function M._httprequest_args(t)
+  if type(t) ~= "table" then error("'rt.httprequest': argument #1 is invalid.", 0) end
+  for k, v in pairs(t) do
+    local want = HTTP_FIELDS[k]
+    if not want then
+      error(format("'rt.httprequest': '%s' field of argument #1 is unknown.", tostring(k)), 0)
+    end
+    if type(v) ~= want then http_invalid(k) end
+  end
+  if not t.url then http_invalid("url") end
+  local auth = t.auth_type and AUTH_TYPES[lower(t.auth_type)]
+  if t.auth_type and not auth then http_invalid("auth_type") end
+  auth = auth or (t.auth_name and "auto") or "none"
+  if (auth == "basic" or auth == "digest" or auth == "auto") and not (t.auth_name and t.auth_pass) then
+    http_invalid(t.auth_name and "auth_pass" or "auth_name")
+  end
+  if auth == "bearer" and not t.auth_token then http_invalid("auth_token") end
+  if t.timeout and t.timeout <= 0 then http_invalid("timeout") end
+  if t.post_text and t.post_file then http_invalid("post_file") end
+  local body = t.post_text
+  if t.post_file then
+    local f = io.open(t.post_file, "rb")
+    if not f then http_invalid("post_file") end
+    body = f:read("*a")
+    f:close()
+  end
+  local method = t.method and t.method:upper() or (body and "POST" or "GET")
+  if not method:match("^%u+$") then http_invalid("method") end
+  return {
+    url = t.url, method = method, body = body, content_type = t.content_type,
+    auth = auth, user = auth ~= "none" and auth ~= "bearer" and t.auth_name or nil,
+    password = auth ~= "none" and auth ~= "bearer" and t.auth_pass or nil,
+    token = auth == "bearer" and t.auth_token or nil, timeout = t.timeout,
+    save_file = t.save_file, cafile = t.cafile, capath = t.capath, verify = t.verify,
+    allow_basic_plaintext = t.allow_basic_plaintext, trace = t.trace,
+  }
+end
+
+function M.httprequest(t)
+  local args = M._httprequest_args(t)
+  local http = require "gwkit.http"
+  local res, err, info = http.request(args)
+  if not res then
+    -- A 401 that ended the login is still an exchange that happened.
+    local status = info and info.status
+    local r = info and info.response
+    local header
+    if r then
+      local lines = {}
+      for _, f in ipairs(r.headers) do lines[#lines + 1] = f[1] .. ": " .. f[2] end
+      header = table.concat(lines, "\r\n")
+    end
+    return { rtn1 = status ~= nil, rtn2 = false, err = err, code = status, header = header,
+             body = r and r.body or nil }
+  end
+  local lines = {}
+  for _, f in ipairs(res.header_list) do lines[#lines + 1] = f[1] .. ": " .. f[2] end
+  local ok2 = res.status >= 200 and res.status < 300
+  return { rtn1 = true, rtn2 = ok2, err = not ok2 and ("HTTP status " .. res.status) or nil,
+           code = res.status, header = table.concat(lines, "\r\n"),
+           body = not res.saved and res.body or nil }
+end
+
 return M
