@@ -119,7 +119,7 @@ static int scheme_of(const char *p, size_t n)
 /* The scheme and what follows it, up to the next challenge or the end. */
 static int challenge(http_auth_lex *l, http_challenge *ch)
 {
-    size_t from = l->i, t = http_auth_lex_token(l, l->i), end;
+    size_t from = l->i, t = http_auth_lex_token(l, l->i);
     memset(ch, 0, sizeof *ch);
     l->seen = 0;
     if (t == 0)
@@ -137,7 +137,8 @@ static int challenge(http_auth_lex *l, http_challenge *ch)
             return http_auth_lex_fail(l, from, "expected a space after the auth scheme");
         http_auth_lex_ows(l);
         if (l->i < l->n && l->s[l->i] != ',') {
-            if ((end = http_auth_lex_token68(l)) != 0) {
+            size_t end = http_auth_lex_token68(l);
+            if (end != 0) {
                 ch->token68 = 1;
                 l->i = end;
             } else if (param(l, ch) != 0) {

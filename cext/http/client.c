@@ -90,11 +90,10 @@ static int read_head(http_conn *c, gw_err *e)
 {
     gw_deadline dl = gw_deadline_in(c->timeout);
     for (;;) {
-        long n;
         int rc;
         http_head_reset(&c->head);
         do {
-            n = gw_reader_line(&c->rd, c->line, sizeof c->line, dl, e);
+            long n = gw_reader_line(&c->rd, c->line, sizeof c->line, dl, e);
             if (n < 0) {
                 if (e->kind == GW_ETIMEOUT)
                     gw_err_set(e, GW_ETIMEOUT, "http: no response within %g s", c->timeout);

@@ -158,14 +158,14 @@ static int new_cnonce(http_digest *d, gw_err *e)
 static int hash_a2(const http_digest *d, int qop, const char *method, const char *uri,
                    const char *body, size_t body_len, char *ha2, gw_err *e)
 {
-    unsigned char md[GW_MD_MAX];
-    unsigned len = 0;
     char hbody[129];
     const char *parts[3];
     parts[0] = method;
     parts[1] = uri;
     parts[2] = hbody;
     if (qop == HTTP_QOP_AUTH_INT) {
+        unsigned char md[GW_MD_MAX];
+        unsigned len = 0;
         if (gw_digest(md_name(d->ch.algorithm), body ? body : "", body ? body_len : 0, md,
                       &len) != 0 || len > 64)
             return gw_err_set(e, GW_EAUTH_UNAVAILABLE, "http: Digest: %s failed in OpenSSL",
@@ -217,6 +217,7 @@ int http_digest_answer(http_digest *d, const char *user, const char *method,
     const char *parts[3];
     unsigned long old_nc = d->nc;
     int qop, sess = is_sess(d->ch.algorithm), rc = -1;
+    uh[0] = '\0';
     if (started(d, e) != 0 || http_digest_check_user(&d->ch, user, e) != 0
         || http_digest_check_request(method, uri, e) != 0)
         return -1;
@@ -304,45 +305,50 @@ int http_digest_rechallenge(http_digest *d, const http_challenge *ch, gw_err *e)
     return 0;
 }
 
+/* The rspauth of info proves the server knows HA1 (RFC 7616 3.5). */
+static int check_rspauth(const http_digest *d, http_auth_info *info, const char *uri,
+                         const char *body, size_t body_len, gw_err *e)
+{
+    char ha2[129], want[129];
+    size_t k, len = strlen(info->rspauth);
+    int qop = info->qop ? (int)info->qop : d->qop_used;
+    if (d->nc == 0)
+        return gw_err_set(e, GW_EPROTOCOL, "http: Authentication-Info: rspauth before any "
+                          "Digest answer");
+    if (info->has_cnonce && strcmp(info->cnonce, d->cnonce) != 0)
+        return gw_err_set(e, GW_EPROTOCOL, "http: Authentication-Info: cnonce is not the "
+                          "request's");
+    if (info->has_nc && info->nc != d->nc)
+        return gw_err_set(e, GW_EPROTOCOL, "http: Authentication-Info: nc=%08lx, the request "
+                          "had nc=%08lx", info->nc, d->nc);
+    if (qop != d->qop_used)
+        return gw_err_set(e, GW_EPROTOCOL, "http: Authentication-Info: qop is not the "
+                          "request's");
+    if (!uri || (!body && body_len))
+        return gw_err_set(e, GW_EBAD_ARGUMENT, "http: Digest: no uri, or a body length "
+                          "without a body");
+    if (hash_a2(d, qop, "", uri, body, body_len, ha2, e) != 0
+        || hash_response(d, qop, ha2, want, e) != 0)
+        return -1;
+    for (k = 0; k < len; k++)           /* hex digits in either case */
+        if (info->rspauth[k] >= 'A' && info->rspauth[k] <= 'F')
+            info->rspauth[k] = (char)(info->rspauth[k] - 'A' + 'a');
+    if (len != strlen(want) || !gw_memeq(info->rspauth, want, len))
+        return gw_err_set(e, GW_EAUTH_FAILED, "http: Authentication-Info rspauth does not "
+                          "match: the server did not prove it knows the password");
+    return 0;
+}
+
 int http_digest_check_info(http_digest *d, const char *user, const char *uri,
                            const char *v, size_t n, const char *body, size_t body_len,
                            gw_err *e)
 {
     http_auth_info info;
-    char ha2[129], want[129];
-    size_t k, len;
-    int qop;
     (void)user;
     if (started(d, e) != 0 || http_auth_info_parse(v, n, &info, e) != 0)
         return -1;
-    if (info.has_rspauth) {
-        if (d->nc == 0)
-            return gw_err_set(e, GW_EPROTOCOL, "http: Authentication-Info: rspauth before any "
-                              "Digest answer");
-        if (info.has_cnonce && strcmp(info.cnonce, d->cnonce) != 0)
-            return gw_err_set(e, GW_EPROTOCOL, "http: Authentication-Info: cnonce is not the "
-                              "request's");
-        if (info.has_nc && info.nc != d->nc)
-            return gw_err_set(e, GW_EPROTOCOL, "http: Authentication-Info: nc=%08lx, the "
-                              "request had nc=%08lx", info.nc, d->nc);
-        if (!uri || (!body && body_len))
-            return gw_err_set(e, GW_EBAD_ARGUMENT, "http: Digest: no uri, or a body length "
-                              "without a body");
-        qop = info.qop ? (int)info.qop : d->qop_used;
-        if (qop != d->qop_used)
-            return gw_err_set(e, GW_EPROTOCOL, "http: Authentication-Info: qop is not the "
-                              "request's");
-        if (hash_a2(d, qop, "", uri, body, body_len, ha2, e) != 0
-            || hash_response(d, qop, ha2, want, e) != 0)
-            return -1;
-        len = strlen(info.rspauth);
-        for (k = 0; k < len; k++)       /* hex digits in either case */
-            if (info.rspauth[k] >= 'A' && info.rspauth[k] <= 'F')
-                info.rspauth[k] = (char)(info.rspauth[k] - 'A' + 'a');
-        if (len != strlen(want) || !gw_memeq(info.rspauth, want, len))
-            return gw_err_set(e, GW_EAUTH_FAILED, "http: Authentication-Info rspauth does not "
-                              "match: the server did not prove it knows the password");
-    }
+    if (info.has_rspauth && check_rspauth(d, &info, uri, body, body_len, e) != 0)
+        return -1;
     if (info.has_nextnonce)
         return http_digest_renonce(d, info.nextnonce, e);
     return 0;

@@ -112,11 +112,11 @@ static int put_ext_user(gw_buf *out, const char *user)
     int rc = gw_buf_puts(out, "username*=UTF-8''");
     for (; rc == 0 && *user; user++) {
         unsigned char c = (unsigned char)*user;
-        char pct[3];
         if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
             || strchr("!#$&+-.^_`|~", c)) {
             rc = gw_buf_append(out, user, 1);
         } else {
+            char pct[3];
             pct[0] = '%';
             pct[1] = hex[c >> 4];
             pct[2] = hex[c & 15];

@@ -99,7 +99,7 @@ static int l_http_open(lua_State *L)
     memset(&o, 0, sizeof o);
     o.host = glue_optstring(L, 1, "host", NULL);
     if (!o.host)
-        glue_fielderror(L, "host", "string expected");
+        return glue_fielderror(L, "host", "string expected");
     o.port = (unsigned)glue_optnumber(L, 1, "port", 0);
     o.tls = glue_optboolean(L, 1, "tls", 0);
     family = glue_optstring(L, 1, "family", NULL);

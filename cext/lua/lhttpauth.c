@@ -123,8 +123,10 @@ static int l_auth(lua_State *L)
     luaL_checktype(L, 1, LUA_TTABLE);
     user = glue_optstring(L, 1, "user", NULL);
     password = glue_optstring(L, 1, "password", NULL);
-    if (!user || !password)
-        glue_fielderror(L, user ? "password" : "user", "string expected");
+    if (!user)
+        return glue_fielderror(L, "user", "string expected");
+    if (!password)
+        return glue_fielderror(L, "password", "string expected");
     if (strlen(user) > AUTH_USER_MAX)
         glue_fielderror(L, "user", "too long");
     allow_basic = glue_optboolean(L, 1, "allow_basic", 0);

@@ -86,7 +86,7 @@ static int l_smtp_open(lua_State *L)
     memset(&o, 0, sizeof o);
     o.host = field(L, 1, "host", NULL);
     if (!o.host)
-        glue_fielderror(L, "host", "string expected");
+        return glue_fielderror(L, "host", "string expected");
     o.port = (unsigned)glue_optnumber(L, 1, "port", 0);
     tls = field(L, 1, "tls", "starttls");
     o.tls_mode = strcmp(tls, "none") == 0 ? SMTP_TLS_NONE

@@ -65,6 +65,7 @@ describe("rt.httprequest and gwhttp", function()
     assert.is_false(ok)
     assert.equal("'rt.httprequest': 'url' field value of argument #1 is invalid.", err)
     ok, err = pcall(rt.httprequest, { url = base, auth_type = "ntlm" })
+    assert.is_false(ok)
     assert.equal("'rt.httprequest': 'auth_type' field value of argument #1 is invalid.", err)
   end)
 
