@@ -84,8 +84,10 @@ typedef struct http_auth_info {
 int http_auth_info_parse(const char *v, size_t n, http_auth_info *out, gw_err *e);
 
 /* State for answering one Digest challenge repeatedly (a session reuses the
- * nonce with an increasing nc). Zeroed by http_digest_start; set the
- * options (want_auth_int, test_cnonce) after it, before the first answer. */
+ * nonce with an increasing nc). Zero it (memset, = {0}, or a wipe) before
+ * its first start; the options want_auth_int and test_cnonce may be set
+ * before http_digest_start (which keeps them and clears the rest) or after
+ * it, before an answer. */
 typedef struct http_digest {
     http_challenge ch;
     unsigned long nc;               /* of the last answer; 0 before the first */

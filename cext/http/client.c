@@ -236,6 +236,11 @@ int http_conn_exchange(http_conn *c, const http_request *r, int head_request,
         return -1;
     if (http_head_framing(&c->head, head_request, &f, e) != 0)
         return fail(c);
+    if (f.other_coding) {
+        /* gzip and friends: gwkit asks for none and decodes none. */
+        gw_err_set(e, GW_EPROTOCOL, "http: unsupported transfer coding in the response");
+        return fail(c);
+    }
     if (!f.keep_alive)
         c->broken = 1;              /* usable for this body, not for another request */
     sink->written = 0;

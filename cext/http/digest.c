@@ -106,8 +106,11 @@ static void take(http_digest *d, const http_challenge *ch)
 int http_digest_start(http_digest *d, const http_challenge *ch, const char *user,
                       const char *password, gw_err *e)
 {
-    const char *parts[3];
+    const char *parts[3], *test_cnonce = d->test_cnonce;
+    int want_auth_int = d->want_auth_int;
     memset(d, 0, sizeof *d);
+    d->test_cnonce = test_cnonce;       /* the options survive the start */
+    d->want_auth_int = want_auth_int;
     if (usable(ch, e) != 0)
         goto fail;
     take(d, ch);

@@ -234,9 +234,8 @@ static int parse(http_url *u, const char *s, size_t n, gw_kind kind, gw_err *e)
     end = p;
     while (end < n && s[end] != '/' && s[end] != '?' && s[end] != '#')
         end++;
-    u->ipv6 = 0;
+    u->ipv6 = u->port_given = 0;
     u->port = u->tls ? 443 : 80;
-    u->port_given = 0;
     if (parse_authority(u, s + p, end - p, kind, e) != 0)
         return -1;
     p = end;
@@ -273,10 +272,8 @@ static size_t remove_dots(char *out, const char *in, size_t n)
     while (i < n) {
         const char *p = in + i;
         size_t r = n - i;
-        if (r >= 3 && memcmp(p, "../", 3) == 0) {
-            i += 3;                                     /* A */
-        } else if (r >= 2 && memcmp(p, "./", 2) == 0) {
-            i += 2;
+        if ((r >= 3 && memcmp(p, "../", 3) == 0) || (r >= 2 && memcmp(p, "./", 2) == 0)) {
+            i += p[1] == '.' ? 3 : 2;                   /* A */
         } else if (r >= 3 && memcmp(p, "/./", 3) == 0) {
             i += 2;                                     /* B */
         } else if (r == 2 && memcmp(p, "/.", 2) == 0) {
@@ -322,12 +319,12 @@ static int set_target(http_url *out, char *path, size_t m, int dots,
 int http_url_resolve(const http_url *base, const char *ref, size_t n, http_url *out, gw_err *e)
 {
     char buf[2 * GW_HTTP_URL_MAX + 8];
-    size_t q = 0, m = 0, bpath = strcspn(base->target, "?");
+    size_t q, m = 0, bpath = strcspn(base->target, "?");
+    const char *mark;
     if (check_bytes(ref, n, GW_EPROTOCOL, e) != 0)
         return -1;
-    while (q < n && ref[q] != '#')
-        q++;
-    n = q;                                      /* the fragment is dropped */
+    if ((mark = memchr(ref, '#', n)) != NULL)
+        n = (size_t)(mark - ref);               /* the fragment is dropped */
     if (scheme_len(ref, n) > 0 || (n >= 2 && ref[0] == '/' && ref[1] == '/')) {
         if (ref[0] == '/') {                    /* "//host/..": the base's scheme */
             m = base->tls ? 6 : 5;
@@ -342,9 +339,8 @@ int http_url_resolve(const http_url *base, const char *ref, size_t n, http_url *
         return set_target(out, out->target, q, 1, out->target + q,
                           strlen(out->target + q), e);
     }
-    q = 0;
-    while (q < n && ref[q] != '?')
-        q++;
+    mark = memchr(ref, '?', n);
+    q = mark ? (size_t)(mark - ref) : n;
     if (q == 0) {                               /* "" or "?query": the base path */
         memcpy(buf, base->target, bpath);
         if (out != base)

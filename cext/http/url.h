@@ -47,7 +47,7 @@ int http_url_parse(http_url *u, const char *s, size_t n, gw_err *e);
  * absolute-path "/..", relative "a/b" or "../x" merged with the base path,
  * "?query", "" and "#frag" alone meaning the base itself); dot segments are
  * removed from the result's path (5.2.4) in every case; the fragment is
- * dropped. out may be base. Returns 0, or -1 with e set (GW_EPROTOCOL: the
+ * dropped. out may be base; ref must not point into out. Returns 0, or -1 with e set (GW_EPROTOCOL: the
  * reference comes from the peer) for anything http_url_parse refuses, a
  * scheme other than http/https (including "http:g" without "//"), or a
  * result longer than GW_HTTP_URL_MAX. */

@@ -17,19 +17,6 @@ typedef struct lauth {
     char user[AUTH_USER_MAX + 1];
 } lauth;
 
-static const char *alg_name(int a)
-{
-    switch (a) {
-    case HTTP_ALG_MD5: return "MD5";
-    case HTTP_ALG_MD5_SESS: return "MD5-sess";
-    case HTTP_ALG_SHA256: return "SHA-256";
-    case HTTP_ALG_SHA256_SESS: return "SHA-256-sess";
-    case HTTP_ALG_SHA512_256: return "SHA-512-256";
-    case HTTP_ALG_SHA512_256_SESS: return "SHA-512-256-sess";
-    default: return "unknown";
-    }
-}
-
 static const char *scheme_name(int s)
 {
     return s == HTTP_SCHEME_DIGEST ? "Digest" : s == HTTP_SCHEME_BASIC ? "Basic"
@@ -77,7 +64,7 @@ static void push_challenge(lua_State *L, const http_challenge *c)
     if (c->scheme == HTTP_SCHEME_DIGEST) {
         lua_pushstring(L, c->nonce);
         lua_setfield(L, -2, "nonce");
-        lua_pushstring(L, alg_name(c->algorithm));
+        lua_pushstring(L, http_digest_alg_name(c->algorithm));
         lua_setfield(L, -2, "algorithm");
         lua_pushboolean(L, c->stale);
         lua_setfield(L, -2, "stale");
@@ -196,16 +183,32 @@ static int l_answer(lua_State *L)
     return 1;
 }
 
-static int l_renonce(lua_State *L)
+/* auth:rechallenge{value, ...}: answers stale=true (RFC 7616 3.3) with the
+ * new nonce (and opaque) of the same realm and algorithm, without the
+ * password. true, or false when no such challenge is there. */
+static int l_rechallenge(lua_State *L)
 {
     lauth *a = check_auth(L);
-    const char *nonce = luaL_checkstring(L, 2);
+    http_challenge *ch;
     gw_err e;
-    if (a->scheme != HTTP_SCHEME_DIGEST)
-        return luaL_error(L, "http: only Digest takes a nonce");
-    if (http_digest_renonce(&a->d, nonce, &e) != 0)
-        return glue_fail(L, &e);
-    lua_pushboolean(L, 1);
+    int i, n, done = 0;
+    luaL_checktype(L, 2, LUA_TTABLE);
+    check_strings(L, 2);
+    if (a->scheme != HTTP_SCHEME_DIGEST) {
+        lua_pushboolean(L, 0);
+        return 1;
+    }
+    ch = calloc(HTTP_AUTH_CHALLENGES, sizeof *ch);
+    if (!ch)
+        return luaL_error(L, "http: out of memory");
+    n = parse_all(L, 2, ch, HTTP_AUTH_CHALLENGES, &e);
+    for (i = 0; i < n && !done; i++)
+        if (ch[i].scheme == HTTP_SCHEME_DIGEST && ch[i].stale
+            && ch[i].algorithm == a->d.ch.algorithm
+            && http_digest_rechallenge(&a->d, &ch[i], &e) == 0)
+            done = 1;
+    free(ch);
+    lua_pushboolean(L, done);
     return 1;
 }
 
@@ -231,7 +234,7 @@ static int l_info(lua_State *L)
     lua_pushstring(L, scheme_name(a->scheme));
     lua_setfield(L, -2, "scheme");
     if (a->scheme == HTTP_SCHEME_DIGEST) {
-        lua_pushstring(L, alg_name(a->d.ch.algorithm));
+        lua_pushstring(L, http_digest_alg_name(a->d.ch.algorithm));
         lua_setfield(L, -2, "algorithm");
         lua_pushstring(L, a->d.qop_used == HTTP_QOP_AUTH_INT ? "auth-int"
                           : a->d.qop_used == HTTP_QOP_AUTH ? "auth" : "");
@@ -255,7 +258,7 @@ static int l_auth_close(lua_State *L)
 }
 
 static const luaL_Reg auth_methods[] = {
-    {"answer", l_answer}, {"renonce", l_renonce}, {"check_info", l_check_info},
+    {"answer", l_answer}, {"rechallenge", l_rechallenge}, {"check_info", l_check_info},
     {"info", l_info}, {"close", l_auth_close}, {NULL, NULL}
 };
 

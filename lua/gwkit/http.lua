@@ -211,13 +211,11 @@ function Session:_answer_401(u, c, res, state)
   local key = origin_of(u)
   local a = self.auths[key]
   if a and state.sent_auth then
-    local challenges = core.http_challenges(values) or {}
-    for _, ch in ipairs(challenges) do
-      if ch.scheme == "Digest" and ch.stale and state.stale < 2 then
-        state.stale = state.stale + 1
-        a:renonce(ch.nonce)
-        return true
-      end
+    -- stale=true: the password was right, the nonce had expired; answer the
+    -- new nonce, which is not a failed login (RFC 7616 3.3).
+    if state.stale < 2 and a:rechallenge(values) then
+      state.stale = state.stale + 1
+      return true
     end
     return fail(("http: 401 from %s for user %s: credentials rejected"):format(u.host, c.user),
       "auth_failed", { status = 401, response = res })

@@ -83,6 +83,9 @@ static void digest(const http_challenge *c, int count, int pick, unsigned sel,
     gw_buf out;
     gw_err e;
     int i, rc;
+    memset(&d, 0, sizeof d);
+    d.want_auth_int = (sel & 2) != 0;   /* options before start, as the glue does */
+    d.test_cnonce = "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ";
     rc = http_digest_start(&d, &c[pick], user, PASSWORD, &e);
     /* the pick only picks what start accepts; a non-ASCII user may still
      * need charset=UTF-8 or userhash */
@@ -91,8 +94,7 @@ static void digest(const http_challenge *c, int count, int pick, unsigned sel,
         check_msg(&e, NULL);
         return;
     }
-    d.want_auth_int = (sel & 2) != 0;
-    d.test_cnonce = "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ";
+    MUST(d.want_auth_int == ((sel & 2) != 0) && d.test_cnonce != NULL);
     if (sel & 16)
         for (i = 0; i < count; i++)
             if (http_digest_rechallenge(&d, &c[i], &e) != 0)

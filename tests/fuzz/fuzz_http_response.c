@@ -1,8 +1,9 @@
 /* libFuzzer: a response as the exchange reads it. The first byte is flags
  * (bit 0: the request was HEAD; the rest seeds the piece sizes); the rest
  * is split into lines on LF (a CR before the LF dropped, as gw_reader_line
- * does) and fed to http_head_feed until the head is complete or refused;
- * then the framing is computed, and a chunked body is decoded from the
+ * does) and fed to http_head_feed until the head is complete or refused
+ * (after a 1xx head, the next head is read, as the exchange does); then
+ * the framing is computed, and a chunked body is decoded from the
  * bytes after the head, whole and in pieces. Checks: the head's fields
  * are tokens with clean values inside the bounds; framing agrees with the
  * status, method and fields; both decodings agree; reset and refeeding
@@ -99,6 +100,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     head_req = data[0] & 1;
     http_head_init(&h);
     rc = feed(&h, in, n, &end, &e);
+    /* interim responses (100 Continue, 103 Early Hints) are skipped, as the
+     * exchange does; in and n then start at the next head */
+    while (rc == 1 && h.status < 200 && h.status != 101) {
+        check_head(&h);
+        in += end;
+        n -= end;
+        http_head_reset(&h);
+        rc = feed(&h, in, n, &end, &e);
+    }
     MUST(rc != -1 || e.kind == GW_EPROTOCOL || e.kind == GW_ENOMEM);
     if (h.status)
         check_head(&h);
@@ -113,7 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc == 1 && http_head_framing(&h, head_req, &f, &e) == 0) {
         MUST(f.kind >= HTTP_BODY_NONE && f.kind <= HTTP_BODY_CLOSE);
         MUST(f.kind != HTTP_BODY_CLOSE || !f.keep_alive);
-        MUST((f.kind == HTTP_BODY_NONE) == (head_req || h.status < 200 || h.status == 204
+        MUST((f.kind == HTTP_BODY_NONE) == (head_req || h.status == 101 || h.status == 204
                                             || h.status == 304));
         MUST(f.kind != HTTP_BODY_LENGTH || http_head_get(&h, "content-length", NULL));
         MUST(f.kind != HTTP_BODY_CHUNKED || http_head_get(&h, "transfer-encoding", NULL));

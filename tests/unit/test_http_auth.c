@@ -61,14 +61,13 @@ static int setup(http_digest *d, const char *v, const char *user, const char *pa
 {
     http_challenge c[HTTP_AUTH_CHALLENGES];
     int n = 0, i;
+    memset(d, 0, sizeof *d);
+    d->test_cnonce = cnonce;            /* kept by start */
     if (http_challenge_parse(v, strlen(v), c, &n, HTTP_AUTH_CHALLENGES, e) != 0)
         return -1;
     if ((i = http_challenge_pick(c, n, 0)) < 0)
         return -2;
-    if (http_digest_start(d, &c[i], user, pass, e) != 0)
-        return -1;
-    d->test_cnonce = cnonce;
-    return 0;
+    return http_digest_start(d, &c[i], user, pass, e);
 }
 
 /* One answer; the value, or "error: <msg>". */
@@ -292,6 +291,7 @@ static void test_refusals(gw_buf *out)
     gw_err e;
     size_t i;
     int n;
+    memset(&d, 0, sizeof d);
     for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         n = 0;
         http_challenge_parse(bad[i].challenge, strlen(bad[i].challenge), c, &n, 8, &e);
@@ -394,6 +394,20 @@ static void test_session(gw_buf *out)
     CHECK(check_info(&d, "/api/form", "qop=auth-int, rspauth="
           "74b2e0b9fe6176ca563dc307252f370a22c36701f342a26444c3e3265099757f", "OK", &e) == -1
           && e.kind == GW_EAUTH_FAILED, "auth-int rspauth, another body");
+    /* the options may also be set before start (start keeps them) */
+    {
+        http_challenge one[1];
+        const char *v = RFC7616_CH("SHA-256");
+        n = 0;
+        http_challenge_parse(v, strlen(v), one, &n, 1, &e);
+        http_digest_wipe(&d);
+        d.want_auth_int = 1;
+        d.test_cnonce = CNONCE1;
+        CHECK(http_digest_start(&d, &one[0], "Mufasa", PASS1, &e) == 0
+              && strstr(answer(&d, "Mufasa", "POST", "/api/form", "hello=world", out),
+                        "response=\"90d7f50d586729c10b2e652fe7720b26ca3993a88b92dbd3514148c43b8377a8\"")
+              != NULL, "want_auth_int and test_cnonce set before start");
+    }
     /* stale=true: a new challenge, same realm and hash, without the password */
     n = 0;
     stale = "Digest realm=\"" REALM1 "\", qop=auth, algorithm=MD5, nonce=\"nextnonce-1\", "
