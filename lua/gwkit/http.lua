@@ -89,7 +89,7 @@ local function header_values(list, name)
   return out
 end
 
--- Caller headers, as a map {["X-A"] = "b"} or a list {{"X-A", "b"}}.
+-- Caller headers: a map {["X-A"] = "b"}, a list {{"X-A", "b"}}, or both.
 local function caller_headers(h, out, owned)
   local function add(name, value)
     if type(name) ~= "string" or type(value) ~= "string" then
@@ -98,14 +98,17 @@ local function caller_headers(h, out, owned)
     if owned[name:lower()] then argerror("headers", name .. " is set by gwkit") end
     out[#out + 1] = { name, value }
   end
-  if #h > 0 then
-    for _, f in ipairs(h) do add(f[1], f[2]) end
-  else
-    local names = {}
-    for k in pairs(h) do names[#names + 1] = k end
-    table.sort(names)
-    for _, k in ipairs(names) do add(k, h[k]) end
+  for _, f in ipairs(h) do
+    if type(f) ~= "table" then argerror("headers", "{name, value} pairs expected") end
+    add(f[1], f[2])
   end
+  local names = {}
+  for k in pairs(h) do
+    if type(k) == "string" then names[#names + 1] = k
+    elseif type(k) ~= "number" then argerror("headers", "string names expected") end
+  end
+  table.sort(names)
+  for _, k in ipairs(names) do add(k, h[k]) end
 end
 
 local Session = {}

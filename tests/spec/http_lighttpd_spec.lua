@@ -137,6 +137,30 @@ describe("lighttpd with Digest", function()
     assert.is_nil(support.read(path .. ".gwkit-part"))
   end)
 
+  it("logs in with a UTF-8 user name (charset=UTF-8)", function()
+    local res, err = http.request{ url = base .. "/digest-sha256/status.html",
+                                   user = env.USER2, password = env.PASS2, timeout = 10 }
+    assert.is_nil(err)
+    assert.equal(200, res.status)
+  end)
+
+  it("speaks HEAD, PUT and DELETE, and sends the caller's headers", function()
+    local s = http.session(creds())
+    local res = assert(s:request{ url = base .. "/digest-md5/status.html", method = "HEAD" })
+    assert.equal(200, res.status)
+    assert.equal("", res.body)
+    assert.truthy(tonumber(res.headers["content-length"]) > 0)
+    for _, m in ipairs({ "PUT", "DELETE" }) do
+      res = assert(s:request{ url = base .. "/digest-md5/echo.cgi?format=json", method = m,
+        body = m == "PUT" and "new value" or nil,
+        headers = { ["X-Router"] = "NVR510", { "X-Order", "2" } } })
+      assert.equal(200, res.status)
+      assert.truthy(res.body:find('"method": "' .. m .. '"', 1, true), res.body)
+      assert.truthy(res.body:find('"x-router": "NVR510"', 1, true), res.body)
+    end
+    s:close()
+  end)
+
   it("refuses a body over max_body in memory", function()
     local res, err, info = http.request{ url = base .. "/open/big.bin", max_body = 65536 }
     assert.is_nil(res)

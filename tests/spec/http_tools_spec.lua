@@ -94,6 +94,15 @@ describe("rt.httprequest and gwhttp", function()
     assert.equal(22, rc3)
   end)
 
+  it("gwhttp -X PUT -d @file sends the file as the body", function()
+    local dir = support.tmpdir("gwhttp-d")
+    support.write(dir .. "/body", "prefix=2001:db8:1:20::/60\n")
+    local rc, out = gwhttp(("-X PUT -d @%s/body -H 'X-Router: NVR510' %s/open/echo.cgi")
+      :format(dir, base))
+    assert.equal(0, rc)
+    assert.equal("prefix=2001:db8:1:20::/60\n", out)
+  end)
+
   it("gwhttp takes the password from the environment and reports a refusal", function()
     local rc, _, err = gwhttp(("-u %s %s/digest-md5/status.html"):format(env.USER, base),
                               "GWHTTP_PASSWORD=wrong")
