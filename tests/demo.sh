@@ -14,6 +14,7 @@ quirk_pid=""
 cleanup() {
     [ -n "$quirk_pid" ] && kill "$quirk_pid" 2>/dev/null || true
     bash tests/servers/mailstack.sh stop "$work/mail" >/dev/null 2>&1 || true
+    bash tests/servers/webstack.sh stop "$work/web" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT INT TERM
 
@@ -68,4 +69,11 @@ local_part=${USER2%%@*}
 i=0; while [ -z "$(ls "$MAILDIR/$local_part" 2>/dev/null)" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 cat "$MAILDIR/$local_part"/*.eml
 echo
-say "Done: both alerts were delivered (the first after CRAM-MD5 was refused)."
+say "3. The home gateway's PD page, behind HTTP Digest (a real lighttpd)"
+bash tests/servers/webstack.sh start "$work/web" > /dev/null
+printf '%s\n' 'Gw-pass 1' > "$work/hgw.pw"
+$LUA scripts/gwhttp -u user --password-file "$work/hgw.pw" --trace \
+    "http://127.0.0.1:$(sed -n 's/^HTTP_PORT=//p' "$work/web/env")/digest-sha256/pd.html" |
+    sed -n '/id="pd-table"/,/<\/table>/p'
+
+say "Done: both alerts were delivered (the first after CRAM-MD5 was refused), and the gateway page was read through Digest."
