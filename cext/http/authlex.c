@@ -13,9 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 #include "auth.h"
+#include "core/quote.h"
 
-#define QUOTE_IN 60             /* input bytes quoted in a message */
-#define QUOTE_OUT 128           /* their escaped form, "..." and NUL included */
 
 static int is_alnum(unsigned char c)
 {
@@ -54,44 +53,12 @@ int http_auth_ieq(const char *p, size_t n, const char *lit)
     return lit[n] == '\0';
 }
 
-/* Escapes p[0..n) for a message: at most QUOTE_IN bytes, '"' and '\' with
- * a backslash, bytes outside printable ASCII as \xHH, "..." when cut. */
-static void quote(const char *p, size_t n, char out[QUOTE_OUT])
-{
-    size_t i, o = 0;
-    for (i = 0; i < n && i < QUOTE_IN; i++) {
-        unsigned char c = (unsigned char)p[i];
-        char one[5];
-        size_t k;
-        if (c == '"' || c == '\\') {
-            one[0] = '\\';
-            one[1] = (char)c;
-            k = 2;
-        } else if (c >= 0x20 && c < 0x7f) {
-            one[0] = (char)c;
-            k = 1;
-        } else {
-            snprintf(one, sizeof one, "\\x%02x", c);
-            k = 4;
-        }
-        if (o + k + 4 > QUOTE_OUT)
-            break;
-        memcpy(out + o, one, k);
-        o += k;
-    }
-    if (i < n) {
-        memcpy(out + o, "...", 3);
-        o += 3;
-    }
-    out[o] = '\0';
-}
-
 int http_auth_lex_fail(const http_auth_lex *l, size_t from, const char *what)
 {
-    char q[QUOTE_OUT];
+    char q[GW_QUOTE_SIZE];
     if (from > l->n)
         from = l->n;
-    quote(l->s + from, l->n - from, q);
+    gw_quote(q, l->s + from, l->n - from);
     if (l->i >= l->n)
         return gw_err_set(l->e, GW_EPROTOCOL, "http: %s: %s at the end of the value: \"%s\"",
                           l->field, what, q);

@@ -13,8 +13,8 @@
  * RFC 9112 9.3:   persistence (Connection: close / keep-alive). */
 #include <string.h>
 #include "http/head.h"
+#include "core/quote.h"
 
-#define QUOTE_MAX 40                /* bytes of a bad line shown in a message */
 
 void http_head_init(http_head *h)
 {
@@ -64,33 +64,10 @@ static int eq_nocase(const char *a, size_t n, const char *b)
 }
 
 /* A printable excerpt of a peer's line for an error message. */
-static const char *quote(char *out, const char *s, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t i, o = 0;
-    for (i = 0; i < n && i < QUOTE_MAX; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7f && c != '\\' && c != '"') {
-            out[o++] = (char)c;
-        } else {
-            out[o++] = '\\';
-            out[o++] = 'x';
-            out[o++] = hex[c >> 4];
-            out[o++] = hex[c & 15];
-        }
-    }
-    if (i < n) {
-        memcpy(out + o, "...", 3);
-        o += 3;
-    }
-    out[o] = '\0';
-    return out;
-}
-
 static int bad_status(const char *line, size_t len, gw_err *e)
 {
-    char q[4 * QUOTE_MAX + 4];
-    return gw_err_set(e, GW_EPROTOCOL, "http: bad status line \"%s\"", quote(q, line, len));
+    char q[GW_QUOTE_SIZE];
+    return gw_err_set(e, GW_EPROTOCOL, "http: bad status line \"%s\"", gw_quote(q, line, len));
 }
 
 static int status_line(http_head *h, const char *line, size_t len, gw_err *e)
@@ -100,9 +77,9 @@ static int status_line(http_head *h, const char *line, size_t len, gw_err *e)
         || !is_digit(line[7]) || line[8] != ' ')
         return bad_status(line, len, e);
     if (line[5] != '1') {
-        char q[4 * QUOTE_MAX + 4];
+        char q[GW_QUOTE_SIZE];
         return gw_err_set(e, GW_EPROTOCOL, "http: not an HTTP/1.x response: \"%s\"",
-                          quote(q, line, len));
+                          gw_quote(q, line, len));
     }
     if (!is_digit(line[9]) || !is_digit(line[10]) || !is_digit(line[11])
         || (len > 12 && line[12] != ' ') || line[9] < '1' || line[9] > '5')
@@ -122,13 +99,13 @@ static int status_line(http_head *h, const char *line, size_t len, gw_err *e)
 
 static int field_line(http_head *h, const char *line, size_t len, gw_err *e)
 {
-    char q[4 * QUOTE_MAX + 4];
+    char q[GW_QUOTE_SIZE];
     size_t i = 0, v, end;
     http_field *f;
     int rc;
     if (is_ows(line[0]))
         return gw_err_set(e, GW_EPROTOCOL, "http: obsolete line folding in the response "
-                          "head: \"%s\"", quote(q, line, len));
+                          "head: \"%s\"", gw_quote(q, line, len));
     while (i < len && is_tchar(line[i]))
         i++;
     for (v = i; v < len && is_ows(line[v]); v++)
@@ -137,14 +114,14 @@ static int field_line(http_head *h, const char *line, size_t len, gw_err *e)
         return gw_err_set(e, GW_EPROTOCOL, "http: bad header line (%s): \"%s\"",
                           i == len ? "no colon" : line[0] == ':' ? "no name"
                           : v > i && v < len && line[v] == ':' ? "space before the colon"
-                          : "bad name", quote(q, line, len));
+                          : "bad name", gw_quote(q, line, len));
     for (v = i + 1; v < len && is_ows(line[v]); v++)
         ;
     for (end = v; end < len && !is_bad_ctl(line[end]); end++)
         ;
     if (end < len)
         return gw_err_set(e, GW_EPROTOCOL, "http: control character in header field "
-                          "\"%s\"", quote(q, line, i));
+                          "\"%s\"", gw_quote(q, line, i));
     for (end = len; end > v && is_ows(line[end - 1]); end--)
         ;
     if (h->nfields >= GW_HTTP_HEADERS_MAX)

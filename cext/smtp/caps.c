@@ -10,6 +10,7 @@
  * 6531, 2034, 3461, 3030 (keywords only). */
 #include <string.h>
 #include "smtp/caps.h"
+#include "core/quote.h"
 
 struct keyword {
     const char *name;
@@ -156,9 +157,9 @@ int smtp_caps_parse(smtp_caps *c, const smtp_reply *r, gw_err *e)
     }
     if (r->code != 250) {
         size_t len;
-        char q[SMTP_QUOTE_SIZE];
+        char q[GW_QUOTE_SIZE];
         const char *last = smtp_reply_last(r, &len);
-        gw_err_set(e, GW_EPROTOCOL, "smtp: EHLO refused \"%s\"", smtp_quote(q, last, len));
+        gw_err_set(e, GW_EPROTOCOL, "smtp: EHLO refused \"%s\"", gw_quote(q, last, len));
         e->code = r->code;
         return -1;
     }

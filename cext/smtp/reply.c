@@ -12,10 +12,9 @@
 #include <stdio.h>
 #include <string.h>
 #include "smtp/reply.h"
+#include "core/quote.h"
 #include "core/limits.h"
 
-#define QUOTE_IN_MAX  60     /* bytes of the peer's line in a message */
-#define QUOTE_OUT_MAX 160    /* characters of escaped output */
 
 void smtp_reply_init(smtp_reply *r)
 {
@@ -39,38 +38,6 @@ void smtp_reply_free(smtp_reply *r)
 {
     gw_buf_free(&r->text);
     smtp_reply_init(r);
-}
-
-char *smtp_quote(char *out, const char *s, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t i, o = 0;
-    for (i = 0; i < n && i < QUOTE_IN_MAX; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\') {
-            if (o + 2 > QUOTE_OUT_MAX)
-                break;
-            out[o++] = '\\';
-            out[o++] = (char)c;
-        } else if (c >= 0x20 && c < 0x7f) {
-            if (o + 1 > QUOTE_OUT_MAX)
-                break;
-            out[o++] = (char)c;
-        } else {
-            if (o + 4 > QUOTE_OUT_MAX)
-                break;
-            out[o++] = '\\';
-            out[o++] = 'x';
-            out[o++] = hex[c >> 4];
-            out[o++] = hex[c & 15];
-        }
-    }
-    if (i < n) {
-        memcpy(out + o, "...", 3);
-        o += 3;
-    }
-    out[o] = '\0';
-    return out;
 }
 
 static int is_digit(char c)
@@ -113,28 +80,28 @@ static void take_enhanced(smtp_reply *r, const char *line, size_t len)
 /* Format and content checks on one line; 0 or -1 with e set. */
 static int check_line(const char *line, size_t len, gw_err *e)
 {
-    char q[SMTP_QUOTE_SIZE];
+    char q[GW_QUOTE_SIZE];
     size_t i;
     if (len > GW_SMTP_LINE_MAX)
         return gw_err_set(e, GW_EPROTOCOL, "smtp: reply line too long (%lu bytes) \"%s\"",
-                          (unsigned long)len, smtp_quote(q, line, len));
+                          (unsigned long)len, gw_quote(q, line, len));
     for (i = 0; i < len; i++) {
         unsigned char c = (unsigned char)line[i];
         if (c == 0)
             return gw_err_set(e, GW_EPROTOCOL, "smtp: NUL byte in reply line \"%s\"",
-                              smtp_quote(q, line, len));
+                              gw_quote(q, line, len));
         if ((c < 0x20 && c != '\t') || c == 0x7f)
             return gw_err_set(e, GW_EPROTOCOL,
                               "smtp: control character 0x%02x in reply line \"%s\"",
-                              c, smtp_quote(q, line, len));
+                              c, gw_quote(q, line, len));
     }
     if (len < 3 || !is_digit(line[0]) || !is_digit(line[1]) || !is_digit(line[2])
         || (len > 3 && line[3] != ' ' && line[3] != '-'))
         return gw_err_set(e, GW_EPROTOCOL, "smtp: malformed reply line \"%s\"",
-                          smtp_quote(q, line, len));
+                          gw_quote(q, line, len));
     if (line[0] < '2' || line[0] > '5' || line[1] > '5')
         return gw_err_set(e, GW_EPROTOCOL, "smtp: reply code out of range \"%s\"",
-                          smtp_quote(q, line, len));
+                          gw_quote(q, line, len));
     return 0;
 }
 
@@ -146,10 +113,10 @@ int smtp_reply_feed(smtp_reply *r, const char *line, size_t len, gw_err *e)
     if (check_line(line, len, e))
         return -1;
     if (r->nlines > 0 && memcmp(line, r->text.data, 3) != 0) {
-        char q[SMTP_QUOTE_SIZE];
+        char q[GW_QUOTE_SIZE];
         return gw_err_set(e, GW_EPROTOCOL,
                           "smtp: reply code changed from %.3s within a multi-line reply \"%s\"",
-                          r->text.data, smtp_quote(q, line, len));
+                          r->text.data, gw_quote(q, line, len));
     }
     if (r->nlines >= GW_SMTP_REPLY_LINES)
         return gw_err_set(e, GW_EPROTOCOL, "smtp: reply has more than %d lines",

@@ -32,19 +32,12 @@ void smtp_reply_free(smtp_reply *r);
  * GW_EBAD_ARGUMENT when fed after the reply was complete (reset first).
  * On -1 the reply is left as it was: the caller should drop the
  * connection, since the stream can no longer be trusted. The message quotes
- * the offending line (see smtp_quote). */
+ * the offending line (see gw_quote in core/quote.h). */
 int smtp_reply_feed(smtp_reply *r, const char *line, size_t len, gw_err *e);
 /* The last line of the reply so far ("535 5.7.8 ...") as a pointer into
  * text, and its length; "" and 0 before the first line. Valid until the next
  * feed, reset or free. */
 const char *smtp_reply_last(const smtp_reply *r, size_t *len);
 
-/* Size of a buffer that always holds smtp_quote's result. */
-#define SMTP_QUOTE_SIZE 168
-/* Writes a printable, NUL-terminated excerpt of s[0..n) into out (at least
- * SMTP_QUOTE_SIZE bytes): at most 60 bytes of s and 160 characters of
- * output, bytes outside 0x20..0x7e as \xNN, '"' and '\' escaped, "..." when
- * cut. For error messages that reach the user. Returns out. */
-char *smtp_quote(char *out, const char *s, size_t n);
 
 #endif

@@ -2,6 +2,7 @@
  * bounds, and the replies of the ISP in tests/fixtures/isp-submission-2023-09.txt. */
 #include <stdlib.h>
 #include "smtp/reply.h"
+#include "core/quote.h"
 #include "core/limits.h"
 #include "unit/check.h"
 
@@ -195,19 +196,19 @@ static void bounds(void)
 
 static void quoting(void)
 {
-    char q[SMTP_QUOTE_SIZE];
+    char q[GW_QUOTE_SIZE];
     char bin[100];
     size_t i;
-    CHECK_STR(smtp_quote(q, "abc", 3), "abc", "quote plain");
-    CHECK_STR(smtp_quote(q, "a\x01\xff", 3), "a\\x01\\xff", "quote escapes");
+    CHECK_STR(gw_quote(q, "abc", 3), "abc", "quote plain");
+    CHECK_STR(gw_quote(q, "a\x01\xff", 3), "a\\x01\\xff", "quote escapes");
     memset(bin, 'a', sizeof bin);
-    smtp_quote(q, bin, 60);
+    gw_quote(q, bin, 60);
     CHECK(strlen(q) == 60, "60 bytes kept whole");
-    smtp_quote(q, bin, 61);
+    gw_quote(q, bin, 61);
     CHECK(strlen(q) == 63 && strcmp(q + 60, "...") == 0, "61 bytes cut to 60 + ...");
     for (i = 0; i < sizeof bin; i++)
         bin[i] = (char)(i & 7);
-    smtp_quote(q, bin, sizeof bin);
+    gw_quote(q, bin, sizeof bin);
     CHECK(strlen(q) == 163 && strcmp(q + 160, "...") == 0, "binary cut at 160 chars");
 }
 
