@@ -40,10 +40,14 @@ static int has_str(const char *m, size_t n, const char *s)
     return 0;
 }
 
-/* 1 when the input holds s: the server sent it, so it may come back. */
+static char unescaped[8192];    /* the input without backslashes (quoted-pairs) */
+static size_t unescaped_len;
+
+/* 1 when the input holds s, as sent or once its quoted-pairs are undone:
+ * the server sent it, so it may come back. */
 static int echoed(const char *s)
 {
-    return has_str(input, input_len, s);
+    return has_str(input, input_len, s) || has_str(unescaped, unescaped_len, s);
 }
 
 /* No password or HA1 in m[0..n), unless the server sent it. */
@@ -155,6 +159,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     input = (const char *)data;
     input_len = size;
+    unescaped_len = 0;
+    for (i = 0; i < (int)size && unescaped_len < sizeof unescaped; i++)
+        if (data[i] != '\\')
+            unescaped[unescaped_len++] = (char)data[i];
     gw_err_clear(&e);
     if (http_challenge_parse(v, vlen, c, &n, HTTP_AUTH_CHALLENGES, &e) != 0) {
         MUST(e.kind == GW_EPROTOCOL);

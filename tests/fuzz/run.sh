@@ -19,7 +19,7 @@ for t in $targets; do
     [ -d "$seeds" ] || seeds=""
     echo "fuzz: $t for ${secs}s"
     # shellcheck disable=SC2086
-    if ! "$out/$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+    if ! "$out/$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$out/" \
          -print_final_stats=1 "$corpus" $seeds >"$out/$t.log" 2>&1; then
         echo "fuzz: $t FAILED (see $out/$t.log)"; tail -40 "$out/$t.log"; failed=1
     else
