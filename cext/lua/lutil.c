@@ -3,6 +3,7 @@
 #include "glue.h"
 #include "../core/b64.h"
 #include "../core/crypto.h"
+#include "../core/file.h"
 
 static int l_b64encode(lua_State *L)
 {
@@ -60,7 +61,31 @@ static int l_hex(lua_State *L)
     return 1;
 }
 
+/* core.write_atomic(path, data) -> true | nil, err, info */
+static int l_write_atomic(lua_State *L)
+{
+    size_t n;
+    const char *path = luaL_checkstring(L, 1), *data = luaL_checklstring(L, 2, &n);
+    gw_err e;
+    if (gw_write_atomic(path, data, n, &e) != 0)
+        return glue_fail(L, &e);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* core.sync_dir(path): makes a rename or unlink in path's directory durable. */
+static int l_sync_dir(lua_State *L)
+{
+    gw_err e;
+    if (gw_sync_dir(luaL_checkstring(L, 1), &e) != 0)
+        return glue_fail(L, &e);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 static const luaL_Reg util_funcs[] = {
+    {"write_atomic", l_write_atomic},
+    {"sync_dir", l_sync_dir},
     {"b64encode", l_b64encode},
     {"b64decode", l_b64decode},
     {"random", l_random},
