@@ -31,6 +31,7 @@
 #define GW_READ_CHUNK          16384    /* reader buffer */
 #define GW_ADDR_MAX            16       /* addresses of one name we try */
 #define GW_HOST_MAX            255      /* a host name or literal */
+#define GW_IP6_ZONE_MAX        15       /* a zone id: an interface name (IFNAMSIZ - 1) or an index */
 
 /* HTTP */
 #define GW_HTTP_LINE_MAX       8192

@@ -23,6 +23,7 @@ int luaopen_gwkit_core(lua_State *L)
     glue_open_smtp(L);
     glue_open_http(L);
     glue_open_httpauth(L);
+    glue_open_ipv6(L);
     lua_pushliteral(L, "0.1.0");
     lua_setfield(L, -2, "version");
     return 1;

@@ -20,5 +20,6 @@ void glue_open_util(lua_State *L);
 void glue_open_smtp(lua_State *L);
 void glue_open_http(lua_State *L);
 void glue_open_httpauth(lua_State *L);
+void glue_open_ipv6(lua_State *L);
 
 #endif
