@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "file.h"
 #include "crypto.h"
 
@@ -75,4 +76,12 @@ fail:
         close(fd);
     unlink(tmp);
     return -1;
+}
+
+int gw_file_kind(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return 0;
+    return S_ISREG(st.st_mode) ? 1 : 2;
 }

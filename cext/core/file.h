@@ -15,4 +15,9 @@ int gw_write_atomic(const char *path, const void *data, size_t n, gw_err *e);
 /* fsyncs the directory holding path (after a rename or unlink). 0 or -1. */
 int gw_sync_dir(const char *path, gw_err *e);
 
+/* What is at path: 0 nothing, 1 a regular file, 2 something else (a
+ * directory, a device such as /dev/null, a FIFO): never replace that by a
+ * rename. */
+int gw_file_kind(const char *path);
+
 #endif

@@ -214,7 +214,8 @@ static int l_request(lua_State *L)
     sink.written = 0;
     rc = http_conn_exchange(&h->c, &r, strcmp(r.method, "HEAD") == 0, &sink, &e);
     if (fd >= 0) {
-        if (rc == 0 && fsync(fd) != 0)
+        /* A device or FIFO (/dev/null) cannot be fsynced: that is no error. */
+        if (rc == 0 && fsync(fd) != 0 && errno != EINVAL && errno != EROFS)
             rc = gw_err_set(&e, GW_EBAD_ARGUMENT, "http: cannot write %s: %s", save, strerror(errno));
         close(fd);
     }

@@ -83,7 +83,16 @@ static int l_sync_dir(lua_State *L)
     return 1;
 }
 
+/* core.file_kind(path) -> "missing" | "file" | "other" */
+static int l_file_kind(lua_State *L)
+{
+    static const char *const names[] = {"missing", "file", "other"};
+    lua_pushstring(L, names[gw_file_kind(luaL_checkstring(L, 1))]);
+    return 1;
+}
+
 static const luaL_Reg util_funcs[] = {
+    {"file_kind", l_file_kind},
     {"write_atomic", l_write_atomic},
     {"sync_dir", l_sync_dir},
     {"b64encode", l_b64encode},

@@ -252,7 +252,12 @@ function Session:request(opts)
   local body = c.body
   local redirects = c.redirects or 3
   local state = { stale = 0 }
+  -- A download goes to a temporary file renamed over save_file at the end,
+  -- unless save_file is a device or a FIFO (/dev/null, a pipe): never
+  -- replace that by a rename; write to it directly.
   local tmp = c.save_file and (c.save_file .. ".gwkit-part") or nil
+  if tmp and core.file_kind(c.save_file) == "other" then tmp = nil end
+  local direct = c.save_file and not tmp and c.save_file or nil
   for _ = 1, redirects + 6 do         -- redirects, plus a 401 and stale nonces
     local key = origin_of(u)
     local a = (c.user and c.auth ~= "none") and self.auths[key] or nil
@@ -276,7 +281,7 @@ function Session:request(opts)
     state.sent_auth = a ~= nil
     local headers = self:_headers(u, c, method, body, authz)
     local res
-    res, err, info = self:_exchange(u, c, method, body, headers, tmp)
+    res, err, info = self:_exchange(u, c, method, body, headers, tmp or direct)
     if not res then
       if tmp then os.remove(tmp) end
       return nil, err, info
@@ -326,6 +331,7 @@ function Session:request(opts)
                     header_list = res.headers, body = res.body, url = url_string(u),
                     length = res.length }
       if a then out.auth = a:info() end
+      if direct then out.saved = direct end
       if tmp then
         if res.status >= 200 and res.status < 300 then
           local ok, rerr = os.rename(tmp, c.save_file)

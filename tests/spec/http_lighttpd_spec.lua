@@ -161,6 +161,21 @@ describe("lighttpd with Digest", function()
     s:close()
   end)
 
+  it("writes into a FIFO given as save_file instead of renaming over it", function()
+    -- (/dev/null is such a file: replacing it by a rename, as root, would
+    -- break the machine.)
+    local dir = support.tmpdir("fifo")
+    assert.is_true(support.sh("mkfifo " .. dir .. "/pipe"))
+    support.sh(("cat %s/pipe > %s/out &"):format(dir, dir))
+    local res, err = http.request{ url = base .. "/open/big.bin", save_file = dir .. "/pipe",
+                                   max_body = 4 * 1024 * 1024, timeout = 10 }
+    assert.is_nil(err)
+    assert.equal(dir .. "/pipe", res.saved)
+    assert.is_true(support.sh("test -p " .. dir .. "/pipe"))
+    support.wait(5, function() return support.sha256(dir .. "/out") == env.BIG_SHA256 end)
+    assert.equal(env.BIG_SHA256, support.sha256(dir .. "/out"))
+  end)
+
   it("refuses a body over max_body in memory", function()
     local res, err, info = http.request{ url = base .. "/open/big.bin", max_body = 65536 }
     assert.is_nil(res)
