@@ -8,7 +8,64 @@ DESTDIR    ?=
 LUA_LIBDIR ?= $(PREFIX)/lib/lua/5.1
 LUA_SHAREDIR ?= $(PREFIX)/share/lua/5.1
 BINDIR     ?= $(PREFIX)/bin
+
+# Cross builds for router CPUs: make cross ARCH=armhf|arm64|mips [OPT=-Os]
+# (and s390x: big-endian, with a Debian port, so the suite runs under qemu).
+# The target's Debian packages (OpenSSL, Lua 5.1, the ARM lua5.1 itself)
+# are extracted into SYSROOT by .ci/deps-cross.sh. SYSROOT= (empty) builds
+# against packages installed with dpkg multiarch instead (untested here: the
+# ARM lua5.1 cannot be installed beside the native one). CROSS_PREFIX, CC,
+# AR, STRIP and QEMU can be overridden (e.g. an OpenWrt toolchain).
+ARCH       ?=
+ifneq ($(ARCH),)
+TRIPLET_armhf := arm-linux-gnueabihf
+TRIPLET_arm64 := aarch64-linux-gnu
+TRIPLET_mips  := mips-linux-gnu
+TRIPLET_s390x := s390x-linux-gnu
+QEMU_armhf    := qemu-arm
+QEMU_arm64    := qemu-aarch64
+QEMU_s390x    := qemu-s390x
+TRIPLET      ?= $(TRIPLET_$(ARCH))
+ifeq ($(TRIPLET),)
+$(error unknown ARCH=$(ARCH): armhf, arm64, mips or s390x (or set TRIPLET))
+endif
+CROSS_PREFIX ?= $(TRIPLET)-
+QEMU         ?= $(QEMU_$(ARCH))
+# OPT=-Os (the footprint build) gets its own directory: make does not
+# rebuild objects when only the flags change.
+BUILD        ?= build-$(ARCH)$(if $(filter -Os,$(OPT)),-os)
+SYSROOT      ?= $(CURDIR)/build-$(ARCH)/sysroot
+ifeq ($(origin CC),default)
+CC           := $(CROSS_PREFIX)gcc
+endif
+ifeq ($(origin AR),default)
+AR           := $(CROSS_PREFIX)ar
+endif
+STRIP        ?= $(CROSS_PREFIX)strip
+ifeq ($(QEMU),)
+# No Debian port to take OpenSSL from (big-endian MIPS): a compile-only
+# check against the host's OpenSSL and Lua headers, searched after the
+# cross compiler's own (-idirafter), so libc comes from the target.
+CROSS_ONLY   := objects
+PKG_CONFIG   := false
+CPPFLAGS     += -idirafter /usr/include/lua5.1 -idirafter /usr/include \
+                -idirafter /usr/include/$(shell gcc -print-multiarch 2>/dev/null)
+else
+CROSS_ONLY   :=
+PKG_CONFIG   := PKG_CONFIG_SYSROOT_DIR=$(SYSROOT) \
+                PKG_CONFIG_LIBDIR=$(SYSROOT)/usr/lib/$(TRIPLET)/pkgconfig:$(SYSROOT)/usr/share/pkgconfig \
+                pkg-config
+ifneq ($(SYSROOT),)
+# pkg-config drops -I/usr/include as a system directory, and OpenSSL's
+# configuration.h lives in the multiarch include directory.
+CPPFLAGS     += -I$(SYSROOT)/usr/include/$(TRIPLET) -I$(SYSROOT)/usr/include
+LDFLAGS      += -L$(SYSROOT)/usr/lib/$(TRIPLET) \
+                -Wl,-rpath-link,$(SYSROOT)/usr/lib/$(TRIPLET):$(SYSROOT)/lib/$(TRIPLET)
+endif
+endif
+endif
 BUILD      ?= build
+STRIP      ?= strip
 
 OPT      ?= -O2 -g
 WARN      = -std=c99 -pedantic -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
@@ -30,7 +87,8 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 SO       := $(BUILD)/gwkit/core.so
 
-.PHONY: all test unit spec demo asan fuzz install uninstall env clean lint bench deps
+.PHONY: all test unit spec demo asan fuzz install uninstall env clean lint bench deps \
+        cross test-cross deps-cross objects install-strip
 
 all: $(SO)
 
@@ -44,7 +102,7 @@ $(BUILD)/obj/cext/lua/%.o: cext/lua/%.c $(wildcard cext/*/*.h)
 
 $(BUILD)/libgwcore.a: $(CORE_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(AR) rcs $@ $^
 
 # The module links OpenSSL but not liblua: the interpreter provides Lua.
 $(SO): $(GLUE_OBJ) $(BUILD)/libgwcore.a
@@ -73,6 +131,42 @@ FUZZ_SECONDS ?= 30
 fuzz:
 	@sh tests/fuzz/run.sh $(FUZZ_SECONDS)
 
+# Cross builds (ARCH=armhf|arm64|s390x|mips, see the top): core.so, the C
+# unit tests, and a stripped copy core.stripped.so for the footprint; mips
+# is compile-only. test-cross runs the C units and the busted suite with the
+# target's lua5.1 under qemu-user against servers running natively. The
+# build itself is a second make, started once deps-cross has made the
+# sysroot that pkg-config reads when this Makefile is parsed.
+objects: $(CORE_OBJ) $(GLUE_OBJ)
+
+$(BUILD)/gwkit/core.stripped.so: $(SO)
+	$(STRIP) --strip-unneeded -o $@ $<
+
+ifeq ($(ARCH),)
+cross test-cross deps-cross:
+	@echo "make $@ needs ARCH=armhf, arm64, s390x or mips" >&2; exit 2
+else
+cross: deps-cross
+ifeq ($(CROSS_ONLY),objects)
+	@$(MAKE) --no-print-directory objects ARCH=$(ARCH) BUILD=$(BUILD) OPT="$(OPT)"
+	@echo "cross $(ARCH): compiled $(words $(CORE_OBJ) $(GLUE_OBJ)) objects in $(BUILD)/obj (compile-only)"
+else
+	@$(MAKE) --no-print-directory all unit $(BUILD)/gwkit/core.stripped.so ARCH=$(ARCH) BUILD=$(BUILD) OPT="$(OPT)"
+	@echo "cross $(ARCH): $(SO), $(BUILD)/gwkit/core.stripped.so, $(BUILD)/unit/"
+endif
+
+deps-cross:
+	@sh .ci/deps-cross.sh $(ARCH) $(SYSROOT)
+
+test-cross: deps cross
+ifeq ($(QEMU),)
+	@echo "make test-cross: no qemu for ARCH=$(ARCH) (armhf, arm64, s390x)" >&2; exit 2
+else
+	@LUA="$(QEMU) -L $(SYSROOT) $(SYSROOT)/usr/bin/lua5.1" RUNNER="$(QEMU) -L $(SYSROOT)" \
+	  BUILD=$(BUILD) sh tests/run.sh
+endif
+endif
+
 demo: deps all
 	@LUA=$(LUA) BUILD=$(BUILD) sh tests/demo.sh
 
@@ -94,16 +188,28 @@ env:
 	@echo "export LUA_CPATH='$(CURDIR)/$(BUILD)/?.so;;'"
 	@echo "export PATH='$(CURDIR)/scripts:'\"\$$PATH\""
 
+# Laid out as Debian's Lua packages are: $(LUA_LIBDIR)/gwkit/core.so, every
+# Lua file of lua/gwkit (subdirectories kept) under $(LUA_SHAREDIR)/gwkit,
+# scripts in $(BINDIR). install-strip installs a stripped core.so.
+LUA_FILES := $(shell find lua/gwkit -name '*.lua' 2>/dev/null | sort)
+SCRIPTS   := $(wildcard scripts/gw*)
+INSTALL_SO ?= $(SO)
 install: all
-	install -d $(DESTDIR)$(LUA_LIBDIR)/gwkit $(DESTDIR)$(LUA_SHAREDIR)/gwkit/mime $(DESTDIR)$(BINDIR)
-	install -m 0755 $(SO) $(DESTDIR)$(LUA_LIBDIR)/gwkit/core.so
-	install -m 0644 lua/gwkit/*.lua $(DESTDIR)$(LUA_SHAREDIR)/gwkit/
-	install -m 0644 lua/gwkit/mime/*.lua $(DESTDIR)$(LUA_SHAREDIR)/gwkit/mime/
-	for s in $(wildcard scripts/gw*); do install -m 0755 $$s $(DESTDIR)$(BINDIR)/; done
+	install -d $(DESTDIR)$(LUA_LIBDIR)/gwkit $(DESTDIR)$(BINDIR)
+	install -m 0755 $(INSTALL_SO) $(DESTDIR)$(LUA_LIBDIR)/gwkit/core.so
+	for f in $(LUA_FILES:lua/%=%); do \
+	  install -d $(DESTDIR)$(LUA_SHAREDIR)/$$(dirname $$f) && \
+	  install -m 0644 lua/$$f $(DESTDIR)$(LUA_SHAREDIR)/$$f || exit 1; done
+	for s in $(SCRIPTS); do install -m 0755 $$s $(DESTDIR)$(BINDIR)/ || exit 1; done
+
+install-strip: all $(BUILD)/gwkit/core.stripped.so
+	@$(MAKE) --no-print-directory install INSTALL_SO=$(BUILD)/gwkit/core.stripped.so
 
 uninstall:
 	rm -rf $(DESTDIR)$(LUA_LIBDIR)/gwkit $(DESTDIR)$(LUA_SHAREDIR)/gwkit
-	for s in $(notdir $(wildcard scripts/gw*)); do rm -f $(DESTDIR)$(BINDIR)/$$s; done
+	for s in $(notdir $(SCRIPTS)); do rm -f $(DESTDIR)$(BINDIR)/$$s; done
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-luajit build-os \
+	  build-armhf build-armhf-os build-arm64 build-arm64-os build-mips build-mips-os \
+	  build-s390x build-s390x-os build-luarocks

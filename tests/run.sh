@@ -2,9 +2,11 @@
 # Runs the C known-answer tests and the busted specs; prints one summary
 # line "N passed, N failed" at the end (CI reads it). Environment: LUA
 # (lua5.1 or luajit), BUILD (build dir), GWKIT_ASAN=1 to preload the
-# sanitizer runtimes into the interpreter, SPECS to pick spec files.
+# sanitizer runtimes into the interpreter, SPECS to pick spec files,
+# RUNNER to run the C unit binaries through (e.g. "qemu-arm -L SYSROOT").
 set -u
 LUA=${LUA:-lua5.1}
+RUNNER=${RUNNER:-}
 BUILD=${BUILD:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
@@ -22,7 +24,7 @@ count() {   # count TAP lines of a file into passed/failed
 for t in "$BUILD"/unit/test_*; do
     [ -x "$t" ] || continue
     out=$BUILD/$(basename "$t").tap
-    "$t" > "$out" 2>&1; rc=$?
+    $RUNNER "$t" > "$out" 2>&1; rc=$?
     echo "unit $(basename "$t"): $(grep -c '^ok ' "$out") ok, $(grep -c '^not ok ' "$out") not ok"
     count "$out"
     # A crash or a non-zero exit without a "not ok" line is a failure too.
