@@ -10,6 +10,7 @@
 
 void smtp_data_init(smtp_data *d)
 {
+    d->bdat = 0;
     d->at_line_start = 1;
     d->pending_cr = 0;
     d->any = 0;
@@ -55,7 +56,7 @@ int smtp_data_feed(smtp_data *d, const char *in, size_t n, gw_buf *out)
             continue;
         }
         if (d->at_line_start) {
-            if (p[i] == '.') {
+            if (p[i] == '.' && !d->bdat) {
                 if ((rc = gw_buf_append(out, ".", 1)) != 0)
                     return rc;
                 d->cur++;
@@ -85,5 +86,6 @@ int smtp_data_finish(smtp_data *d, gw_buf *out)
     if (!d->at_line_start && (rc = end_line(d, out)) != 0)
         return rc;
     d->pending_cr = 0;
-    return gw_buf_append(out, ".\r\n", 3);
+    /* BDAT counts its bytes: the chunk needs no end marker. */
+    return d->bdat ? 0 : gw_buf_append(out, ".\r\n", 3);
 }

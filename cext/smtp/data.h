@@ -9,6 +9,7 @@
 #include "../core/buf.h"
 
 typedef struct smtp_data {
+    int bdat;            /* set after init for BDAT (RFC 3030): no dot-stuffing, no "." */
     int at_line_start;
     int pending_cr;      /* the last byte was a CR (already sent as CRLF): an LF
                             that comes next, in this feed or the next, is dropped */

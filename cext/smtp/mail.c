@@ -58,6 +58,7 @@ static int prepare(smtp_session *s, const char *from, const char *const *rcpts, 
     if (memchr(msg, '\0', len))
         return gw_err_set(e, GW_EBAD_ARGUMENT, "smtp: the message contains a NUL byte");
     smtp_data_init(&d);
+    d.bdat = (s->caps.flags & SMTP_CAP_CHUNKING) != 0;
     if (smtp_data_feed(&d, msg, len, body) != 0 || smtp_data_finish(&d, body) != 0)
         return gw_err_set(e, GW_EBAD_ARGUMENT, "smtp: the message is larger than %u bytes",
                           GW_SMTP_MSG_MAX);
@@ -67,7 +68,7 @@ static int prepare(smtp_session *s, const char *from, const char *const *rcpts, 
     if (d.eightbit && !(s->caps.flags & (SMTP_CAP_8BITMIME | SMTP_CAP_SMTPUTF8)))
         return gw_err_set(e, GW_EBAD_ARGUMENT, "smtp: the message has 8-bit content and the "
                           "server does not offer 8BITMIME; encode it (gwkit.mime does)");
-    size = rfc1870_size(body);
+    size = d.bdat ? body->len : rfc1870_size(body);
     if ((s->caps.flags & SMTP_CAP_SIZE) && s->caps.size_max && size > s->caps.size_max) {
         gw_err_set(e, GW_EDATA, "smtp: message of %lu bytes exceeds the server's SIZE limit "
                    "of %lu bytes; nothing was sent", (unsigned long)size, s->caps.size_max);
@@ -85,6 +86,16 @@ static int prepare(smtp_session *s, const char *from, const char *const *rcpts, 
     return 0;
 }
 
+/* The encoded message: after the 354 for DATA, right after the command for
+ * BDAT. */
+static int send_body(smtp_session *s, const gw_buf *body, gw_err *e)
+{
+    smtp_wire_note(s, "message body: %lu bytes", (unsigned long)body->len);
+    if (gw_io_write_all(s->io, body->data, body->len, gw_deadline_in(s->timeout), e) != 0)
+        return smtp_wire_fail(s, e);
+    return 0;
+}
+
 /* After a refused transaction, RSET so the session can carry the next one. */
 static int abandon(smtp_session *s, gw_err *e)
 {
@@ -99,8 +110,9 @@ int smtp_session_mail(smtp_session *s, const char *from, const char *const *rcpt
                       size_t n, const char *msg, size_t len, smtp_rcpt *results,
                       gw_err *e)
 {
-    char mail[GW_SMTP_CMD_MAX], cmd[GW_SMTP_CMD_MAX];
+    char mail[GW_SMTP_CMD_MAX], cmd[GW_SMTP_CMD_MAX], last[32];
     int pipelined = (s->caps.flags & SMTP_CAP_PIPELINING) != 0;
+    int bdat = (s->caps.flags & SMTP_CAP_CHUNKING) != 0;
     int mail_ok, accepted = 0, rc = -1;
     size_t i;
     gw_buf body, out;
@@ -111,15 +123,18 @@ int smtp_session_mail(smtp_session *s, const char *from, const char *const *rcpt
     gw_buf_init(&out, (size_t)(GW_SMTP_RCPT_MAX + 2) * GW_SMTP_CMD_MAX);
     if (prepare(s, from, rcpts, n, msg, len, &body, mail, sizeof mail, e) != 0)
         goto done;
-    /* MAIL; with PIPELINING the RCPTs and DATA go in the same flight. */
+    /* MAIL; with PIPELINING the RCPTs and DATA (or BDAT and the whole
+     * message, RFC 3030: no 354 to wait for) go in the same flight. */
+    snprintf(last, sizeof last, bdat ? "BDAT %lu LAST" : "DATA", (unsigned long)body.len);
     if (smtp_wire_queue(s, &out, mail, NULL, e) != 0)
         goto done;
     for (i = 0; pipelined && i <= n; i++) {
-        snprintf(cmd, sizeof cmd, i < n ? "RCPT TO:<%s>" : "DATA", i < n ? rcpts[i] : "");
+        snprintf(cmd, sizeof cmd, i < n ? "RCPT TO:<%s>" : "%s", i < n ? rcpts[i] : last);
         if (smtp_wire_queue(s, &out, cmd, NULL, e) != 0)
             goto done;
     }
-    if (smtp_wire_flush(s, &out, e) != 0 || smtp_wire_reply(s, e) != 0)
+    if (smtp_wire_flush(s, &out, e) != 0 || (pipelined && bdat && send_body(s, &body, e) != 0)
+        || smtp_wire_reply(s, e) != 0)
         goto done;
     mail_ok = s->reply.code == 250;
     if (!mail_ok) {
@@ -139,12 +154,13 @@ int smtp_session_mail(smtp_session *s, const char *from, const char *const *rcpt
         if (s->reply.code == 250 || s->reply.code == 251)
             accepted++;
     }
-    if (!pipelined && accepted > 0 && smtp_wire_cmd(s, "DATA", NULL, e) != 0)
+    if (!pipelined && accepted > 0 && (smtp_wire_cmd(s, last, NULL, e) != 0
+                                       || (bdat && send_body(s, &body, e) != 0)))
         goto done;
     if (pipelined || accepted > 0) {
         if (smtp_wire_reply(s, e) != 0)
             goto done;
-        if (s->reply.code == 354 && (!mail_ok || accepted == 0)) {
+        if (!bdat && s->reply.code == 354 && (!mail_ok || accepted == 0)) {
             /* A server that starts DATA with no recipient gets an empty message
              * it will refuse (RFC 2920 3.1). */
             if (smtp_wire_cmd(s, ".", NULL, e) != 0 || smtp_wire_reply(s, e) != 0)
@@ -158,17 +174,14 @@ int smtp_session_mail(smtp_session *s, const char *from, const char *const *rcpt
         e->code = results[0].code;
         goto refused;
     }
-    if (s->reply.code != 354) {
-        smtp_wire_refused(s, GW_EDATA, "DATA refused", e);
-        goto refused;
+    if (!bdat) {
+        if (s->reply.code != 354) {
+            smtp_wire_refused(s, GW_EDATA, "DATA refused", e);
+            goto refused;
+        }
+        if (send_body(s, &body, e) != 0 || smtp_wire_reply(s, e) != 0)
+            goto done;
     }
-    smtp_wire_note(s, "message body: %lu bytes", (unsigned long)body.len);
-    if (gw_io_write_all(s->io, body.data, body.len, gw_deadline_in(s->timeout), e) != 0) {
-        smtp_wire_fail(s, e);
-        goto done;
-    }
-    if (smtp_wire_reply(s, e) != 0)
-        goto done;
     if (s->reply.code != 250) {
         smtp_wire_refused(s, GW_EDATA, "message refused", e);
         goto refused;

@@ -33,7 +33,7 @@ describe("Postfix + Dovecot", function()
       assert.is_nil(err)
       assert.equal(mech, res.mechanism)
       assert.matches("^TLSv1%.[23]$", res.tls)
-      assert.matches("^250 2%.0%.0 Ok: queued as ", res.reply)
+      assert.matches("^250 2%.0%.0 Ok: %d+ bytes queued as ", res.reply)  -- BDAT (CHUNKING)
     end)
   end
 

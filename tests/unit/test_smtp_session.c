@@ -165,6 +165,11 @@ typedef struct tcase {
 #define BODY "CSubject: t\r\n\r\n..hidden\r\nbody\r\n.\r\n"
 #define FLIGHT "CMAIL FROM:<a@x> SIZE=29\r\nRCPT TO:<b@x>\r\nRCPT TO:<c@x>\r\nDATA\r\n"
 #define ENVELOPE .from = "a@x", .to = {"b@x", "c@x"}, .nto = 2
+/* RFC 3030 CHUNKING: the message as is, counted, no dots added, no "." */
+#define CAPS_CHUNK "S250-mx.example\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250 CHUNKING\r\n"
+#define CAPS_CHUNK_NOPIPE "S250-mx.example\r\n250 CHUNKING\r\n"
+#define BDAT_FLIGHT "CMAIL FROM:<a@x> SIZE=29\r\nRCPT TO:<b@x>\r\nRCPT TO:<c@x>\r\nBDAT 29 LAST\r\n"
+#define RAW_BODY "C" MSG
 /* "\0alice\0s3cret!" */
 #define PLAIN64 "AGFsaWNlAHMzY3JldCE="
 #define CREDS .user = "alice", .pass = "s3cret!"
@@ -186,6 +191,24 @@ static const tcase cases[] = {
               "250 2.1.5 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n",
               BODY, "S250 2.0.0 Ok: queued as 4Xyz\r\n", "CQUIT\r\n", "U221 2.0.0 Bye\r\n"},
      .mech = "PLAIN", CREDS, ENVELOPE, .quit = 1, .codes = {550, 250}},
+    {.name = "CHUNKING with PIPELINING: MAIL, RCPTs, BDAT and the message in one flight",
+     .talk = {GREET, EHLO, CAPS_CHUNK, BDAT_FLIGHT, RAW_BODY,
+              "S250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n250 2.0.0 Ok: queued as 5Abc\r\n",
+              "CQUIT\r\n"},
+     ENVELOPE, .quit = 1, .codes = {250, 250}},
+    {.name = "CHUNKING without PIPELINING: no 354 to wait for",
+     .talk = {GREET, EHLO, CAPS_CHUNK_NOPIPE, "CMAIL FROM:<a@x>\r\n", "S250 2.1.0 Ok\r\n",
+              "CRCPT TO:<b@x>\r\n", "S250 2.1.5 Ok\r\n", "CRCPT TO:<c@x>\r\n",
+              "S550 5.1.1 no such user\r\n", "CBDAT 29 LAST\r\n", RAW_BODY,
+              "S250 2.0.0 queued\r\n", "CQUIT\r\n"},
+     ENVELOPE, .quit = 1, .codes = {250, 550}},
+    {.name = "CHUNKING, every recipient refused: the chunk is refused too, RSET",
+     .talk = {GREET, EHLO, CAPS_CHUNK, BDAT_FLIGHT, RAW_BODY,
+              "S250 2.1.0 Ok\r\n550 5.1.1 <b@x>: no\r\n550 5.1.1 <c@x>: no\r\n"
+              "554 5.5.1 Error: no valid recipients\r\n",
+              "CRSET\r\n", "S250 2.0.0 Ok\r\n", "CQUIT\r\n"},
+     ENVELOPE, .quit = 1, .fail_at = F_MAIL, .kind = GW_ERECIPIENT, .code = 550,
+     .codes = {550, 550}},
     {.name = "no PIPELINING: one command at a time",
      .talk = {GREET, EHLO, CAPS_NOPIPE, "CMAIL FROM:<a@x>\r\n", "S250 2.1.0 Ok\r\n",
               "CRCPT TO:<b@x>\r\n", "S250 2.1.5 Ok\r\n", "CRCPT TO:<c@x>\r\n",
