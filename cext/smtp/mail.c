@@ -1,6 +1,7 @@
-/* One mail transaction: MAIL, RCPT..., DATA (RFC 5321 3.3), pipelined when
- * the server offers PIPELINING (RFC 2920), with SIZE (RFC 1870), 8BITMIME
- * (RFC 6152) and SMTPUTF8 (RFC 6531) used only when the message needs them. */
+/* One mail transaction: MAIL, RCPT..., DATA (RFC 5321 3.3) or BDAT LAST
+ * (RFC 3030 CHUNKING), pipelined when the server offers PIPELINING (RFC
+ * 2920), with SIZE (RFC 1870), 8BITMIME (RFC 6152) and SMTPUTF8 (RFC 6531)
+ * used only when the message needs them. */
 #include <stdio.h>
 #include <string.h>
 #include "session.h"

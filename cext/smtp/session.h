@@ -63,7 +63,9 @@ int smtp_session_open_io(smtp_session *s, gw_io *io, const smtp_opts *o, gw_err 
  * 454, ...), GW_EAUTH_UNAVAILABLE, or a connection error (s->broken set). */
 int smtp_session_auth(smtp_session *s, const char *mech, const sasl_creds *cr,
                       const char *test_nonce, gw_err *e);
-/* One message: MAIL, RCPT for each recipient, DATA (pipelined when offered).
+/* One message: MAIL, RCPT for each recipient, then DATA, or BDAT LAST when
+ * the server offers CHUNKING (RFC 3030: no 354 to wait for); all in one
+ * flight when it offers PIPELINING.
  * rcpts/results have n entries. The message is sent when at least one
  * recipient was accepted; 0 then (results say which were refused), and
  * s->reply holds the final reply. -1 with e set: GW_ESENDER,
