@@ -17,6 +17,6 @@ fi
 echo "deps: installing$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
-apt-get update -q >/dev/null
+apt-get update -q >/dev/null || echo "deps: apt-get update reported errors; going on" >&2
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing >/dev/null
