@@ -80,36 +80,31 @@ Usage:
 
 import argparse
 import base64
-import copy
 import email.utils
 import hashlib
 import hmac
-import ipaddress
 import json
 import os
 import re
 import secrets
 import select
-import signal
 import socket
 import ssl
 import sys
 import textwrap
-import threading
 import time
 import traceback
 import urllib.parse
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import quirklib  # noqa: E402
+from quirklib import ConfigError, TLS_VERSIONS, esc, strip_eol, parse_users, check_host, listen  # noqa: E402
+
 
 # --------------------------------------------------------------------------
 # No name resolution anywhere in this process.
-def _no_dns(*_a, **_k):
-    raise RuntimeError("httpd_quirk: name resolution is forbidden")
-
-
-for _fn in ("getaddrinfo", "gethostbyname", "gethostbyname_ex",
-            "gethostbyaddr", "getfqdn", "getnameinfo"):
-    setattr(socket, _fn, _no_dns)
+quirklib.disable_name_resolution("httpd_quirk")
 
 
 # --------------------------------------------------------------------------
@@ -248,8 +243,6 @@ KNOB_DOC = {
 
 DICT_KNOBS = ("users",)
 ALGORITHMS = {"MD5": "md5", "SHA-256": "sha256", "SHA-512-256": "sha512_256"}
-TLS_VERSIONS = {"1.0": ssl.TLSVersion.TLSv1, "1.1": ssl.TLSVersion.TLSv1_1,
-                "1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}
 
 ODD_CHALLENGE = ('Newauth realm="apps", type=1, title="Login to \\"apps\\"", '
                  'digest QOP="auth", NONCE="{nonce0}", ALGORITHM=SHA-256, '
@@ -344,24 +337,8 @@ SCENARIOS = {
 }
 
 
-class ConfigError(Exception):
-    pass
-
-
 def merge_knobs(cfg, knobs, origin):
-    if not isinstance(knobs, dict):
-        raise ConfigError("%s: knobs must be a JSON object" % origin)
-    for k, v in knobs.items():
-        if k not in DEFAULTS:
-            raise ConfigError("%s: unknown knob %r" % (origin, k))
-        if k in DICT_KNOBS:
-            if not isinstance(v, dict):
-                raise ConfigError("%s: knob %r must be an object" % (origin, k))
-            d = dict(cfg[k])
-            d.update(v)
-            cfg[k] = d
-        else:
-            cfg[k] = copy.deepcopy(v)
+    quirklib.merge_knobs(cfg, knobs, origin, DEFAULTS, DICT_KNOBS)
 
 
 def split_alg(alg):
@@ -435,76 +412,13 @@ def qops_of(ch):
 # --------------------------------------------------------------------------
 # Log
 
-_ESC = []
-for _b in range(256):
-    if _b == 0x5C:
-        _ESC.append("\\\\")
-    elif 0x20 <= _b < 0x7F:
-        _ESC.append(chr(_b))
-    elif _b == 13:
-        _ESC.append("\\r")
-    elif _b == 10:
-        _ESC.append("\\n")
-    elif _b == 9:
-        _ESC.append("\\t")
-    else:
-        _ESC.append("\\x%02x" % _b)
-
-
-def esc(data, limit=None):
-    if isinstance(data, str):
-        data = data.encode("utf-8", "backslashreplace")
-    extra = 0
-    if limit is not None and len(data) > limit:
-        extra = len(data) - limit
-        data = data[:limit]
-    s = "".join([_ESC[b] for b in data])
-    return s + ("...[+%d bytes]" % extra if extra else "")
-
-
-def strip_eol(line):
-    if line.endswith(b"\r\n"):
-        return line[:-2]
-    return line
-
-
-class Log:
-    def __init__(self, path, line_max):
-        self.t0 = time.monotonic()
-        self.lock = threading.Lock()
-        self.line_max = line_max
-        self.f = None
-        if path:
-            self.f = open(path, "w", encoding="ascii", buffering=1, newline="\n")
-
-    def write(self, conn, tag, text):
-        if self.f is None:
-            return
-        if len(text) > self.line_max:
-            text = text[:self.line_max] + "...[+%d chars]" % (len(text) - self.line_max)
-        line = "%.3f %d %s %s\n" % (time.monotonic() - self.t0, conn, tag, text)
-        with self.lock:
-            try:
-                self.f.write(line)
-                self.f.flush()
-            except (OSError, ValueError):
-                pass
-
+class Log(quirklib.Log):
     def line(self, conn, tag, data):
         """One received/sent line: tag (complete, CRLF stripped) or tag~ (no LF)."""
         if data.endswith(b"\n"):
             self.write(conn, tag, esc(strip_eol(data), self.line_max))
         else:
             self.write(conn, tag + "~", esc(data, self.line_max))
-
-    def close(self):
-        with self.lock:
-            if self.f is not None:
-                try:
-                    self.f.close()
-                except OSError:
-                    pass
-                self.f = None
 
 
 # --------------------------------------------------------------------------
@@ -1375,18 +1289,9 @@ class Stall(Exception):
 # --------------------------------------------------------------------------
 # Server
 
-class Server:
+class Server(quirklib.BaseServer):
     def __init__(self, cfg, args, log, scenario):
-        self.cfg = cfg
-        self.args = args
-        self.log = log
-        self.scenario = scenario
-        self.stop = threading.Event()
-        self.stop_reason = None
-        self.deadline = time.monotonic() + args.lifetime
-        self.lock = threading.Lock()
-        self.conns = set()
-        self.accepted = 0
+        quirklib.BaseServer.__init__(self, cfg, args, log, scenario)
         self.host = args.host
         self.host2 = args.host2 or args.host
         self.port = 0
@@ -1404,12 +1309,6 @@ class Server:
         if self.cfg["tls_min"]:
             ctx.minimum_version = TLS_VERSIONS[self.cfg["tls_min"]]
         return ctx
-
-    def remaining(self):
-        return max(0.0, self.deadline - time.monotonic())
-
-    def sleep(self, secs):
-        self.stop.wait(max(0.0, min(float(secs), self.remaining())))
 
     # ---- nonces and cookies (shared by all connections) ------------------
     def new_nonce(self, conn):
@@ -1472,115 +1371,34 @@ class Server:
             return self.cookies.get(v)
 
     # ---- connections ------------------------------------------------------
-    def conn_done(self, conn):
-        with self.lock:
-            self.conns.discard(conn)
-
     def serve(self, lsocks):
+        self.listener_of = dict(lsocks)
+        return self.serve_loop([ls for ls, _ in lsocks])
+
+    def accept_some(self, lsocks):
         maxc = self.args.max_connections
-        listening = True
-        reason = "lifetime"
-        while True:
-            if self.stop.is_set():
-                reason = self.stop_reason or "signal"
-                break
-            if self.remaining() <= 0:
-                reason = "lifetime"
-                break
-            if maxc and self.accepted >= maxc:
-                if listening:
-                    for ls, _ in lsocks:
-                        ls.close()
-                    listening = False
-                    self.log.write(0, "*", "max-connections (%d) reached: no more accepts" % maxc)
-                with self.lock:
-                    active = len(self.conns)
-                if not active:
-                    reason = "max-connections"
-                    break
-                self.stop.wait(min(0.1, self.remaining()))
+        try:
+            r, _, _ = select.select(lsocks, [], [], max(0.01, min(0.2, self.remaining())))
+        except (OSError, ValueError) as e:
+            self.log.write(0, "*", "select-error %s" % esc(str(e)))
+            self.stop.wait(0.05)
+            return
+        for ls in lsocks:
+            if ls not in r:
                 continue
             try:
-                r, _, _ = select.select([ls for ls, _ in lsocks], [], [],
-                                        max(0.01, min(0.2, self.remaining())))
-            except (OSError, ValueError) as e:
-                self.log.write(0, "*", "select-error %s" % esc(str(e)))
-                self.stop.wait(0.05)
+                s, peer = ls.accept()
+            except OSError as e:
+                self.log.write(0, "*", "accept-error %s" % esc(str(e)))
                 continue
-            for ls, which in lsocks:
-                if ls not in r:
-                    continue
-                try:
-                    s, peer = ls.accept()
-                except OSError as e:
-                    self.log.write(0, "*", "accept-error %s" % esc(str(e)))
-                    continue
-                self.accepted += 1
-                conn = Conn(self, s, peer, self.accepted, which)
-                with self.lock:
-                    self.conns.add(conn)
-                t = threading.Thread(target=conn.run, name="conn%d" % self.accepted, daemon=True)
-                conn.thread = t
-                t.start()
-                if maxc and self.accepted >= maxc:
-                    break
-        self.stop.set()
-        if listening:
-            for ls, _ in lsocks:
-                try:
-                    ls.close()
-                except OSError:
-                    pass
-        with self.lock:
-            conns = list(self.conns)
-        for c in conns:
-            c.kill()
-        end = time.monotonic() + 2.0
-        for c in conns:
-            if c.thread is not None:
-                c.thread.join(max(0.0, end - time.monotonic()))
-        self.log.write(0, "*", "server stop reason=%s connections=%d" % (reason, self.accepted))
-        return reason
-
-
-def parse_users(s):
-    users = {}
-    for item in s.split(","):
-        if not item:
-            continue
-        u, sep, p = item.partition(":")
-        if not sep:
-            raise ConfigError("--users: %r is not user:pass" % item)
-        users[u] = p
-    return users
+            self.accepted += 1
+            self.spawn(Conn(self, s, peer, self.accepted, self.listener_of[ls]))
+            if maxc and self.accepted >= maxc:
+                break
 
 
 def build_config(args):
-    file_knobs = {}
-    if args.config:
-        try:
-            with open(args.config, "r", encoding="utf-8") as f:
-                file_knobs = json.load(f)
-        except (OSError, ValueError) as e:
-            raise ConfigError("--config %s: %s" % (args.config, e))
-        if not isinstance(file_knobs, dict):
-            raise ConfigError("--config: the file must hold a JSON object")
-    scenario = args.scenario or file_knobs.pop("scenario", None) or "digest"
-    file_knobs.pop("scenario", None)
-    if scenario not in SCENARIOS:
-        raise ConfigError("unknown scenario %r (see --list-scenarios)" % scenario)
-    cfg = copy.deepcopy(DEFAULTS)
-    merge_knobs(cfg, SCENARIOS[scenario][1], "scenario " + scenario)
-    merge_knobs(cfg, file_knobs, "--config")
-    for item in args.set or []:
-        k, sep, v = item.partition("=")
-        if not sep:
-            raise ConfigError("--set %r: expected KNOB=JSON" % item)
-        try:
-            val = json.loads(v)
-        except ValueError:
-            val = v
-        merge_knobs(cfg, {k: val}, "--set")
+    scenario, cfg = quirklib.base_config(args, "digest", SCENARIOS, DEFAULTS, merge_knobs)
     if args.users:
         cfg["users"] = dict(cfg["users"], **parse_users(args.users))
     if args.token:
@@ -1606,30 +1424,6 @@ def knob_list():
         out.append("  %-20s %s\n" % (k, d)
                    + "\n".join("      " + l for l in textwrap.wrap(KNOB_DOC[k], 76)))
     return "\n".join(out)
-
-
-def listen(host, port):
-    ip = ipaddress.ip_address(host)
-    fam = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
-    s = socket.socket(fam, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    if fam == socket.AF_INET6:
-        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-        s.bind((str(ip), port, 0, 0))
-    else:
-        s.bind((str(ip), port))
-    s.listen(64)
-    return s
-
-
-def check_host(h, opt):
-    try:
-        ip = ipaddress.ip_address(h)
-    except ValueError:
-        raise ConfigError("%s %r is not a numeric IP address" % (opt, h))
-    if not ip.is_loopback:
-        raise ConfigError("%s %s is not a loopback address" % (opt, h))
-    return str(ip)
 
 
 def main(argv=None):
@@ -1681,11 +1475,7 @@ def main(argv=None):
         sys.stderr.write("httpd_quirk: %s\n" % e)
         return 2
 
-    if args.ready_file:
-        try:
-            os.unlink(args.ready_file)
-        except FileNotFoundError:
-            pass
+    quirklib.remove_ready_file(args.ready_file)
     log = Log(args.log, cfg["log_line_max"])
     try:
         server = Server(cfg, args, log, scenario)
@@ -1707,41 +1497,18 @@ def main(argv=None):
         sys.stderr.write("httpd_quirk: cannot listen: %s\n" % e)
         return 1
 
-    def on_signal(signum, _frame):
-        server.stop_reason = "signal %d" % signum
-        server.stop.set()
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    quirklib.stop_on_signals(server)
 
     log.write(0, "*", "server start scenario=%s host=%s port=%d%s pid=%d lifetime=%g tls=%s"
               % (scenario, args.host, server.port,
                  " host2=%s port2=%d" % (server.host2, server.port2) if server.port2 else "",
                  os.getpid(), args.lifetime, "yes" if server.tls_ctx else "no"))
     log.write(0, "*", "config " + esc(json.dumps(cfg, sort_keys=True)))
-    if args.ready_file:
-        tmp = "%s.%d.tmp" % (args.ready_file, os.getpid())
-        with open(tmp, "w") as f:
-            f.write("%d\n" % server.port)
-            if server.port2:
-                f.write("%d\n" % server.port2)
-        os.replace(tmp, args.ready_file)
-    if not args.quiet:
-        try:
-            sys.stdout.write("PORT %d\n" % server.port)
-            if server.port2:
-                sys.stdout.write("PORT2 %d\n" % server.port2)
-            sys.stdout.flush()
-        except OSError:
-            pass
-    try:
-        server.serve(lsocks)
-    finally:
-        log.close()
-        try:
-            sys.stdout.flush()
-        except OSError:
-            pass
-        os._exit(0)
+    ports = [("PORT", server.port)]
+    if server.port2:
+        ports.append(("PORT2", server.port2))
+    quirklib.announce(args, ports)
+    quirklib.serve_and_exit(server, lsocks, log)
 
 
 if __name__ == "__main__":

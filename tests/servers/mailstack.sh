@@ -16,57 +16,18 @@ set -eu
 
 SELF=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")
 TPL=$(dirname "$SELF")/mailstack
+STACK_NAME=mailstack
+STACK_LOGS="start.log maillog dovecot.log"
+STACK_PROBLEMS='fatal|panic|error|warning'
+# shellcheck source=tests/servers/stacklib.sh
+. "$(dirname "$SELF")/stacklib.sh"
 
 USER1=alice@example.test
 PASS1='Wonder-land 42'
 USER2=bob@example.test
 PASS2='b0b:pass'
 
-die() {
-    echo "mailstack: $*" >&2
-    exit 1
-}
-
-note() {
-    echo "mailstack: $*" >&2
-}
-
 # ---------------------------------------------------------------- helpers
-
-# Resolve DIR to an absolute path without creating it.
-abs_dir() {
-    case $1 in
-    /*) printf '%s\n' "$1" ;;
-    *) printf '%s\n' "$PWD/$1" ;;
-    esac
-}
-
-# Fields of /proc/PID/stat after "(comm)": state ppid pgrp session ...
-proc_stat() {
-    local s
-    { read -r s <"/proc/$1/stat"; } 2>/dev/null || return 1
-    printf '%s\n' "${s##*) }"
-}
-
-# Live (not zombie) PIDs whose process group is $1. Zombies are ignored:
-# they are dead, and here they wait for PID 1 to reap them.
-pgrp_members() {
-    local p s rest
-    for p in /proc/[0-9]*; do
-        { read -r s <"$p/stat"; } 2>/dev/null || continue
-        rest=${s##*) }
-        set -- "$1" $rest
-        [ "$4" = "$1" ] && [ "$2" != Z ] && printf '%s\n' "${p#/proc/}"
-    done
-    return 0
-}
-
-alive() {
-    local st
-    [ -n "$1" ] || return 1
-    st=$(proc_stat "$1") || return 1
-    [ "${st%% *}" != Z ]
-}
 
 # Is PID the Postfix master of the stack in directory $2? (master runs with
 # its cwd in the queue directory, DIR/spool; " (deleted)" if DIR was removed)
@@ -204,25 +165,6 @@ watchdog() {
 
 # ---------------------------------------------------------------- start
 
-# Stop what was started, dump the end of the logs to stderr, fail. (Stop
-# first: a reader that goes away early must not leave daemons behind.)
-fail_start() {
-    local f
-    do_stop "$DIR" >/dev/null 2>&1 || true
-    trap '' PIPE
-    echo "mailstack: start failed: $*" >&2
-    for f in "$DIR/start.log" "$DIR/maillog" "$DIR/dovecot.log"; do
-        [ -s "$f" ] || continue
-        if grep -qiE 'fatal|panic|error|warning' "$f"; then
-            echo "----- first problems in $f" >&2
-            grep -iE 'fatal|panic|error|warning' "$f" | head -n 8 >&2
-        fi
-        echo "----- tail of $f" >&2
-        tail -n 15 "$f" >&2
-    done
-    exit 1
-}
-
 render() { # render TEMPLATE: substitute the @NAME@ placeholders to stdout
     sed -e "s|@DIR@|$DIR|g" \
         -e "s|@INET_INTERFACES@|$INET_INTERFACES|g" \
@@ -238,46 +180,6 @@ listener() {
     case $addr in *:*) addr="[$addr]" ;; esac
     printf '%s:%s inet n - n - - smtpd\n  -o syslog_name=postfix/%s\n' "$addr" "$port" "$name"
     printf '  -o %s\n' "$@"
-}
-
-make_tls() {
-    local t=$DIR/tls serial
-    if [ -s "$t/ca.pem" ] && [ -s "$t/server.pem" ] && [ -s "$t/server.key" ]; then
-        return 0 # reuse (start again in the same DIR): CAFILE stays valid
-    fi
-    mkdir -p "$t"
-    cat >"$t/openssl.cnf" <<'EOF'
-[req]
-distinguished_name = dn
-prompt = no
-[dn]
-CN = gwkit test CA
-[ca_ext]
-basicConstraints = critical,CA:TRUE
-keyUsage = critical,keyCertSign,cRLSign
-subjectKeyIdentifier = hash
-[server_ext]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost,DNS:mail.example.test,IP:127.0.0.1,IP:::1
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-EOF
-    serial=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
-    (
-        cd "$t"
-        umask 077
-        openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ca.key
-        openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out server.key
-        umask 022
-        openssl req -config openssl.cnf -new -x509 -key ca.key -sha256 -days 3650 \
-            -subj "/CN=gwkit test CA" -extensions ca_ext -out ca.pem
-        openssl req -config openssl.cnf -new -key server.key -subj "/CN=localhost" -out server.csr
-        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -set_serial "0x$serial" \
-            -days 825 -sha256 -extfile openssl.cnf -extensions server_ext -out server.pem
-        rm -f server.csr
-    ) >>"$DIR/start.log" 2>&1 || die "openssl failed, see $DIR/start.log"
 }
 
 do_start() {
@@ -378,7 +280,7 @@ $i}
     chmod 755 "$DIR/mail"
     install -m 755 "$TPL/deliver.sh" "$DIR/bin/deliver"
 
-    make_tls
+    make_tls "gwkit test CA" "DNS:localhost,DNS:mail.example.test,IP:127.0.0.1,IP:::1"
 
     # Dovecot.
     render "$TPL/dovecot.conf.in" >"$DIR/dovecot/dovecot.conf"

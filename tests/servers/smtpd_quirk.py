@@ -48,31 +48,27 @@ import base64
 import copy
 import hashlib
 import hmac
-import ipaddress
 import json
 import os
 import secrets
 import select
-import signal
 import socket
 import ssl
 import struct
 import sys
-import threading
 import time
 import traceback
 import warnings
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import quirklib  # noqa: E402
+from quirklib import ConfigError, TLS_VERSIONS, esc, strip_eol, parse_users  # noqa: E402
+
 
 # --------------------------------------------------------------------------
 # No name resolution anywhere in this process.
-def _no_dns(*_a, **_k):
-    raise RuntimeError("smtpd_quirk: name resolution is forbidden")
-
-
-for _fn in ("getaddrinfo", "gethostbyname", "gethostbyname_ex",
-            "gethostbyaddr", "getfqdn", "getnameinfo"):
-    setattr(socket, _fn, _no_dns)
+quirklib.disable_name_resolution("smtpd_quirk")
 
 
 # --------------------------------------------------------------------------
@@ -161,8 +157,6 @@ DICT_KNOBS = ("replies", "auth_behaviour", "overrides", "delays", "users")
 BEHAVIOURS = ("check", "accept", "fail", "refuse-535-not-supported",
               "temp-454", "reject-504", "close", "drop", "rst", "stall")
 THEN_ACTIONS = ("continue", "normal", "close", "drop", "rst", "stall", "tls")
-TLS_VERSIONS = {"1.0": ssl.TLSVersion.TLSv1, "1.1": ssl.TLSVersion.TLSv1_1,
-                "1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}
 OVERRIDE_KEYS_PSEUDO = ("GREETING", "AUTH_RESULT", "DATA_END")
 
 ISP_EHLO = ["{hostname}", "AUTH=LOGIN PLAIN CRAM-MD5", "AUTH LOGIN PLAIN CRAM-MD5",
@@ -292,27 +286,9 @@ SCENARIOS = {
 }
 
 
-class ConfigError(Exception):
-    pass
-
-
 def merge_knobs(cfg, knobs, origin):
-    if not isinstance(knobs, dict):
-        raise ConfigError("%s: knobs must be a JSON object" % origin)
-    for k, v in knobs.items():
-        if k not in DEFAULTS:
-            raise ConfigError("%s: unknown knob %r" % (origin, k))
-        if k in DICT_KNOBS:
-            if not isinstance(v, dict):
-                raise ConfigError("%s: knob %r must be an object" % (origin, k))
-            d = dict(cfg[k])
-            for kk, vv in v.items():
-                if k in ("overrides", "delays", "auth_behaviour"):
-                    kk = kk.upper()
-                d[kk] = vv
-            cfg[k] = d
-        else:
-            cfg[k] = copy.deepcopy(v)
+    quirklib.merge_knobs(cfg, knobs, origin, DEFAULTS, DICT_KNOBS,
+                         ("overrides", "delays", "auth_behaviour"))
 
 
 def validate(cfg):
@@ -396,54 +372,7 @@ def raw_parts(raw, origin="raw"):
 # --------------------------------------------------------------------------
 # Log
 
-_ESC = []
-for _b in range(256):
-    if _b == 0x5C:
-        _ESC.append("\\\\")
-    elif 0x20 <= _b < 0x7F:
-        _ESC.append(chr(_b))
-    elif _b == 13:
-        _ESC.append("\\r")
-    elif _b == 10:
-        _ESC.append("\\n")
-    elif _b == 9:
-        _ESC.append("\\t")
-    else:
-        _ESC.append("\\x%02x" % _b)
-
-
-def esc(data):
-    if isinstance(data, str):
-        data = data.encode("utf-8", "backslashreplace")
-    return "".join([_ESC[b] for b in data])
-
-
-def strip_eol(line):
-    """Line content for the log: CRLF removed; a bare LF stays visible as \\n."""
-    if line.endswith(b"\r\n"):
-        return line[:-2]
-    return line
-
-
-class Log:
-    def __init__(self, path):
-        self.t0 = time.monotonic()
-        self.lock = threading.Lock()
-        self.f = None
-        if path:
-            self.f = open(path, "w", encoding="ascii", buffering=1, newline="\n")
-
-    def write(self, conn, tag, text):
-        if self.f is None:
-            return
-        line = "%.3f %d %s %s\n" % (time.monotonic() - self.t0, conn, tag, text)
-        with self.lock:
-            try:
-                self.f.write(line)
-                self.f.flush()
-            except (OSError, ValueError):
-                pass
-
+class Log(quirklib.Log):
     def lines(self, conn, tag, data):
         """Log bytes as complete lines (tag) and a trailing fragment (tag~)."""
         start = 0
@@ -455,15 +384,6 @@ class Log:
             start = i + 1
         if start < len(data):
             self.write(conn, tag + "~", esc(data[start:]))
-
-    def close(self):
-        with self.lock:
-            if self.f is not None:
-                try:
-                    self.f.close()
-                except OSError:
-                    pass
-                self.f = None
 
 
 # --------------------------------------------------------------------------
@@ -1388,19 +1308,10 @@ class Conn:
 # --------------------------------------------------------------------------
 # Server
 
-class Server:
+class Server(quirklib.BaseServer):
     def __init__(self, cfg, args, log, scenario):
-        self.cfg = cfg
-        self.args = args
-        self.log = log
-        self.scenario = scenario
-        self.stop = threading.Event()
-        self.stop_reason = None
-        self.deadline = time.monotonic() + args.lifetime
+        quirklib.BaseServer.__init__(self, cfg, args, log, scenario)
         self.implicit_tls = args.implicit_tls
-        self.lock = threading.Lock()
-        self.conns = set()
-        self.accepted = 0
         self.spool_dir = args.spool
         self.spool_n = 0
         if self.spool_dir:
@@ -1433,12 +1344,6 @@ class Server:
         ctx.sni_callback = sni
         return ctx
 
-    def remaining(self):
-        return max(0.0, self.deadline - time.monotonic())
-
-    def sleep(self, secs):
-        self.stop.wait(max(0.0, min(float(secs), self.remaining())))
-
     def next_spool_number(self):
         with self.lock:
             self.spool_n += 1
@@ -1455,105 +1360,26 @@ class Server:
                 f.write(data)
             os.replace(tmp, path)
 
-    def conn_done(self, conn):
-        with self.lock:
-            self.conns.discard(conn)
-
     def serve(self, lsock):
-        maxc = self.args.max_connections
-        listening = True
-        reason = "lifetime"
-        while True:
-            if self.stop.is_set():
-                reason = self.stop_reason or "signal"
-                break
-            if self.remaining() <= 0:
-                reason = "lifetime"
-                break
-            if maxc and self.accepted >= maxc:
-                if listening:
-                    lsock.close()
-                    listening = False
-                    self.log.write(0, "*", "max-connections (%d) reached: no more accepts" % maxc)
-                with self.lock:
-                    active = len(self.conns)
-                if not active:
-                    reason = "max-connections"
-                    break
-                self.stop.wait(min(0.1, self.remaining()))
-                continue
-            try:
-                lsock.settimeout(max(0.01, min(0.2, self.remaining())))
-                s, peer = lsock.accept()
-            except socket.timeout:
-                continue
-            except OSError as e:
-                self.log.write(0, "*", "accept-error %s" % esc(str(e)))
-                self.stop.wait(0.05)
-                continue
-            self.accepted += 1
-            conn = Conn(self, s, peer, self.accepted)
-            with self.lock:
-                self.conns.add(conn)
-            t = threading.Thread(target=conn.run, name="conn%d" % self.accepted, daemon=True)
-            conn.thread = t
-            t.start()
-        self.stop.set()
-        if listening:
-            try:
-                lsock.close()
-            except OSError:
-                pass
-        with self.lock:
-            conns = list(self.conns)
-        for c in conns:
-            c.kill()
-        end = time.monotonic() + 2.0
-        for c in conns:
-            if c.thread is not None:
-                c.thread.join(max(0.0, end - time.monotonic()))
-        self.log.write(0, "*", "server stop reason=%s connections=%d" % (reason, self.accepted))
-        return reason
+        return self.serve_loop([lsock])
 
-
-def parse_users(s):
-    users = {}
-    for item in s.split(","):
-        if not item:
-            continue
-        u, sep, p = item.partition(":")
-        if not sep:
-            raise ConfigError("--users: %r is not user:pass" % item)
-        users[u] = p
-    return users
+    def accept_some(self, lsocks):
+        lsock = lsocks[0]
+        try:
+            lsock.settimeout(max(0.01, min(0.2, self.remaining())))
+            s, peer = lsock.accept()
+        except socket.timeout:
+            return
+        except OSError as e:
+            self.log.write(0, "*", "accept-error %s" % esc(str(e)))
+            self.stop.wait(0.05)
+            return
+        self.accepted += 1
+        self.spawn(Conn(self, s, peer, self.accepted))
 
 
 def build_config(args):
-    file_knobs = {}
-    if args.config:
-        try:
-            with open(args.config, "r", encoding="utf-8") as f:
-                file_knobs = json.load(f)
-        except (OSError, ValueError) as e:
-            raise ConfigError("--config %s: %s" % (args.config, e))
-        if not isinstance(file_knobs, dict):
-            raise ConfigError("--config: the file must hold a JSON object")
-    scenario = args.scenario or file_knobs.pop("scenario", None) or "normal"
-    file_knobs.pop("scenario", None)
-    if scenario not in SCENARIOS:
-        raise ConfigError("unknown scenario %r (see --list-scenarios)" % scenario)
-    cfg = copy.deepcopy(DEFAULTS)
-    merge_knobs(cfg, SCENARIOS[scenario][1], "scenario " + scenario)
-    merge_knobs(cfg, file_knobs, "--config")
-    for item in args.set or []:
-        k, sep, v = item.partition("=")
-        if not sep:
-            raise ConfigError("--set %r: expected KNOB=JSON" % item)
-        try:
-            val = json.loads(v)
-        except ValueError:
-            val = v
-        merge_knobs(cfg, {k: val}, "--set")
+    scenario, cfg = quirklib.base_config(args, "normal", SCENARIOS, DEFAULTS, merge_knobs)
     if args.hostname:
         cfg["hostname"] = args.hostname
     if args.users:
@@ -1602,12 +1428,7 @@ def main(argv=None):
         if args.dump_config:
             print(json.dumps(cfg, indent=1, sort_keys=True))
             return 0
-        try:
-            ip = ipaddress.ip_address(args.host)
-        except ValueError:
-            raise ConfigError("--host %r is not a numeric IP address" % args.host)
-        if not ip.is_loopback:
-            raise ConfigError("--host %s is not a loopback address" % args.host)
+        ip = quirklib.check_host(args.host, "--host")
         if not 0 <= args.port <= 65535:
             raise ConfigError("--port out of range")
         if args.lifetime <= 0:
@@ -1620,11 +1441,7 @@ def main(argv=None):
         sys.stderr.write("smtpd_quirk: %s\n" % e)
         return 2
 
-    if args.ready_file:
-        try:
-            os.unlink(args.ready_file)
-        except FileNotFoundError:
-            pass
+    quirklib.remove_ready_file(args.ready_file)
     log = Log(args.log)
     try:
         server = Server(cfg, args, log, scenario)
@@ -1633,51 +1450,21 @@ def main(argv=None):
                          % (args.cert, args.key, args.spool, e))
         return 2
 
-    fam = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
-    lsock = socket.socket(fam, socket.SOCK_STREAM)
     try:
-        lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if fam == socket.AF_INET6:
-            lsock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-            lsock.bind((str(ip), args.port, 0, 0))
-        else:
-            lsock.bind((str(ip), args.port))
-        lsock.listen(64)
+        lsock = quirklib.listen(ip, args.port)
     except OSError as e:
         sys.stderr.write("smtpd_quirk: cannot listen on %s port %d: %s\n" % (ip, args.port, e))
         return 1
     port = lsock.getsockname()[1]
 
-    def on_signal(signum, _frame):
-        server.stop_reason = "signal %d" % signum
-        server.stop.set()
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    quirklib.stop_on_signals(server)
 
     log.write(0, "*", "server start scenario=%s host=%s port=%d pid=%d lifetime=%g tls=%s%s"
               % (scenario, ip, port, os.getpid(), args.lifetime,
                  "yes" if server.tls_ctx else "no", " implicit" if args.implicit_tls else ""))
     log.write(0, "*", "config " + esc(json.dumps(cfg, sort_keys=True)))
-    if args.ready_file:
-        tmp = "%s.%d.tmp" % (args.ready_file, os.getpid())
-        with open(tmp, "w") as f:
-            f.write("%d\n" % port)
-        os.replace(tmp, args.ready_file)
-    if not args.quiet:
-        try:
-            sys.stdout.write("PORT %d\n" % port)
-            sys.stdout.flush()
-        except OSError:
-            pass
-    try:
-        server.serve(lsock)
-    finally:
-        log.close()
-        try:
-            sys.stdout.flush()
-        except OSError:
-            pass
-        os._exit(0)
+    quirklib.announce(args, [("PORT", port)])
+    quirklib.serve_and_exit(server, lsock, log)
 
 
 if __name__ == "__main__":

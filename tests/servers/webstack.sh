@@ -20,6 +20,11 @@ set -eu
 
 SELF=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")
 TPL=$(dirname "$SELF")/webstack
+STACK_NAME=webstack
+STACK_LOGS="start.log error.log"
+STACK_PROBLEMS='fatal|error|warning|failed'
+# shellcheck source=tests/servers/stacklib.sh
+. "$(dirname "$SELF")/stacklib.sh"
 
 REALM=gwkit-test
 USER1=user
@@ -29,49 +34,7 @@ PASS2='Gw-pass 2'
 BIG_SIZE=1048576
 AREAS="open digest-md5 digest-sha256 digest-sha512-256 digest-both digest-userhash basic"
 
-die() {
-    echo "webstack: $*" >&2
-    exit 1
-}
-
-note() {
-    echo "webstack: $*" >&2
-}
-
 # ---------------------------------------------------------------- helpers
-
-abs_dir() {
-    case $1 in
-    /*) printf '%s\n' "$1" ;;
-    *) printf '%s\n' "$PWD/$1" ;;
-    esac
-}
-
-# Fields of /proc/PID/stat after "(comm)": state ppid pgrp session ...
-proc_stat() {
-    local s
-    { read -r s <"/proc/$1/stat"; } 2>/dev/null || return 1
-    printf '%s\n' "${s##*) }"
-}
-
-# Live (not zombie) PIDs whose process group is $1.
-pgrp_members() {
-    local p s rest
-    for p in /proc/[0-9]*; do
-        { read -r s <"$p/stat"; } 2>/dev/null || continue
-        rest=${s##*) }
-        set -- "$1" $rest
-        [ "$4" = "$1" ] && [ "$2" != Z ] && printf '%s\n' "${p#/proc/}"
-    done
-    return 0
-}
-
-alive() {
-    local st
-    [ -n "$1" ] || return 1
-    st=$(proc_stat "$1") || return 1
-    [ "${st%% *}" != Z ]
-}
 
 # Is PID the lighttpd of the stack in directory $2? (its command line names
 # DIR/lighttpd.conf)
@@ -177,23 +140,6 @@ watchdog() {
 
 # ---------------------------------------------------------------- start
 
-fail_start() {
-    local f
-    do_stop "$DIR" >/dev/null 2>&1 || true
-    trap '' PIPE
-    echo "webstack: start failed: $*" >&2
-    for f in "$DIR/start.log" "$DIR/error.log"; do
-        [ -s "$f" ] || continue
-        if grep -qiE 'fatal|error|warning|failed' "$f"; then
-            echo "----- first problems in $f" >&2
-            grep -iE 'fatal|error|warning|failed' "$f" | head -n 8 >&2
-        fi
-        echo "----- tail of $f" >&2
-        tail -n 15 "$f" >&2
-    done
-    exit 1
-}
-
 render() { # render TEMPLATE: substitute the @NAME@ placeholders to stdout
     sed -e "s|@DIR@|$DIR|g" \
         -e "s|@REALM@|$REALM|g" \
@@ -214,46 +160,6 @@ socket_block() {
         printf '    ssl.privkey = "%s/tls/server.key"\n' "$DIR"
     fi
     printf '}\n'
-}
-
-make_tls() {
-    local t=$DIR/tls serial
-    if [ -s "$t/ca.pem" ] && [ -s "$t/server.pem" ] && [ -s "$t/server.key" ]; then
-        return 0 # reuse (start again in the same DIR): CAFILE stays valid
-    fi
-    mkdir -p "$t"
-    cat >"$t/openssl.cnf" <<'EOF'
-[req]
-distinguished_name = dn
-prompt = no
-[dn]
-CN = gwkit webstack test CA
-[ca_ext]
-basicConstraints = critical,CA:TRUE
-keyUsage = critical,keyCertSign,cRLSign
-subjectKeyIdentifier = hash
-[server_ext]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost,IP:127.0.0.1,IP:::1
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-EOF
-    serial=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
-    (
-        cd "$t"
-        umask 077
-        openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ca.key
-        openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out server.key
-        umask 022
-        openssl req -config openssl.cnf -new -x509 -key ca.key -sha256 -days 3650 \
-            -subj "/CN=gwkit webstack test CA" -extensions ca_ext -out ca.pem
-        openssl req -config openssl.cnf -new -key server.key -subj "/CN=localhost" -out server.csr
-        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -set_serial "0x$serial" \
-            -days 825 -sha256 -extfile openssl.cnf -extensions server_ext -out server.pem
-        rm -f server.csr
-    ) >>"$DIR/start.log" 2>&1 || die "openssl failed, see $DIR/start.log"
 }
 
 set_password() { # set_password USER PASSWORD (both htdigest files)
@@ -360,7 +266,7 @@ $i}
     : >>"$DIR/error.log"
     mkdir -p "$DIR/tmp"
 
-    make_tls
+    make_tls "gwkit webstack test CA" "DNS:localhost,IP:127.0.0.1,IP:::1"
     # The users and passwords of the output, also after a "passwd" and a restart.
     rm -f "$DIR/htdigest" "$DIR/htdigest-sha512-256"
     set_password "$USER1" "$PASS1" || die "cannot write $DIR/htdigest"

@@ -13,31 +13,17 @@ Postfix reaches Dovecot and the password file is right. It retries until
 --timeout seconds have passed, then prints the last failure and exits 1.
 """
 import argparse
+import os
 import smtplib
-import socket
 import ssl
 import sys
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from stackprobe import busy  # noqa: E402
+
 MECHS = ["PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256"]
-
-
-def busy(pairs):
-    out = []
-    for hp in pairs:
-        host, port = hp.rsplit(":", 1)
-        host = host.strip("[]")
-        fam = socket.AF_INET6 if ":" in host else socket.AF_INET
-        s = socket.socket(fam, socket.SOCK_STREAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind((host, int(port)))
-        except OSError:
-            out.append(hp)
-        finally:
-            s.close()
-    print(" ".join(out))
-    return 0
 
 
 def mechs(conn):

@@ -31,23 +31,9 @@ import ssl
 import sys
 import time
 
-
-def busy(pairs):
-    out = []
-    for hp in pairs:
-        host, port = hp.rsplit(":", 1)
-        host = host.strip("[]")
-        fam = socket.AF_INET6 if ":" in host else socket.AF_INET
-        s = socket.socket(fam, socket.SOCK_STREAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind((host, int(port)))
-        except OSError:
-            out.append(hp)
-        finally:
-            s.close()
-    print(" ".join(out))
-    return 0
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from stackprobe import busy  # noqa: E402
 
 
 HASHES = {"md5": "md5", "sha256": "sha256", "sha512_256": "sha512_256"}
