@@ -23,5 +23,7 @@ void gw_wipe(void *p, size_t n);
 int gw_memeq(const void *a, const void *b, size_t n);
 /* Lower-case hex of in[0..n) into out (2n+1 bytes, NUL-terminated). */
 void gw_hex(const unsigned char *in, size_t n, char *out);
+/* The value of one hex digit (either case), or -1. */
+int gw_hex_digit(char c);
 
 #endif

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "ip6.h"
 #include "quote.h"
+#include "crypto.h"
 
 #define ZONE_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
 
@@ -26,13 +27,6 @@ static int fail_char(const in_text *in, const char *p)
     char q[GW_QUOTE_SIZE], c[GW_QUOTE_SIZE];
     return gw_err_set(in->e, GW_EBAD_ARGUMENT, "ipv6: bad address \"%s\": unexpected \"%s\"",
                       gw_quote(q, in->s, in->n), gw_quote(c, p, 1));
-}
-
-static int hexval(char c)
-{
-    static const char digits[] = "0123456789abcdef";
-    const char *p = c ? strchr(digits, c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c) : NULL;
-    return p ? (int)(p - digits) : -1;
 }
 
 /* A dotted quad that is all of s[0..n): four decimal 0..255, no leading zeros. */
@@ -73,8 +67,8 @@ static int parse_addr(const in_text *in, const char *s, size_t n, unsigned char 
     while (i < n) {
         size_t j = i;
         unsigned v = 0;
-        while (j < n && j - i < 5 && hexval(s[j]) >= 0)
-            v = v * 16 + (unsigned)hexval(s[j++]);
+        while (j < n && j - i < 5 && gw_hex_digit(s[j]) >= 0)
+            v = v * 16 + (unsigned)gw_hex_digit(s[j++]);
         if (j < n && s[j] == '.') {
             unsigned char q[4];
             if (ng > 6)
@@ -334,7 +328,7 @@ int gw_ip6_mac_parse(const char *s, size_t n, unsigned char mac[6], gw_err *e)
     size_t i = 0, count = 0, j;
     char sep = 0;
     for (j = 0; j < n && !sep; j++)
-        if (hexval(s[j]) < 0)
+        if (gw_hex_digit(s[j]) < 0)
             sep = s[j];
     if (n == 0 || (sep && sep != ':' && sep != '-' && sep != '.'))
         return mac_bad(s, n, 0, e);
@@ -342,19 +336,19 @@ int gw_ip6_mac_parse(const char *s, size_t n, unsigned char mac[6], gw_err *e)
         if (n != 12)
             return mac_bad(s, n, n % 2 ? 0 : n / 2, e);
         for (i = 0; i < 6; i++)
-            mac[i] = (unsigned char)(hexval(s[2 * i]) * 16 + hexval(s[2 * i + 1]));
+            mac[i] = (unsigned char)(gw_hex_digit(s[2 * i]) * 16 + gw_hex_digit(s[2 * i + 1]));
         return 0;
     }
     for (;;) {                          /* groups of 1-2 digits, or of 4 with '.' */
         size_t width;
         j = i;
-        while (j < n && j - i < 5 && hexval(s[j]) >= 0)
+        while (j < n && j - i < 5 && gw_hex_digit(s[j]) >= 0)
             j++;
         width = j - i;
         if (sep == '.' ? width != 4 : (width < 1 || width > 2))
             return mac_bad(s, n, 0, e);
         for (; i < j; i += (width == 1 ? 1 : 2)) {
-            int v = width == 1 ? hexval(s[i]) : hexval(s[i]) * 16 + hexval(s[i + 1]);
+            int v = width == 1 ? gw_hex_digit(s[i]) : gw_hex_digit(s[i]) * 16 + gw_hex_digit(s[i + 1]);
             if (count < 6)
                 mac[count] = (unsigned char)v;
             count++;

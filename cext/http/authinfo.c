@@ -10,22 +10,12 @@
  * auth-int is a protocol error. */
 #include <string.h>
 #include "auth.h"
+#include "core/crypto.h"
 
 enum { P_NEXTNONCE, P_RSPAUTH, P_CNONCE, P_QOP, P_NC, P_COUNT };
 static const char *const param_names[P_COUNT] = {
     "nextnonce", "rspauth", "cnonce", "qop", "nc",
 };
-
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 static int param(http_auth_lex *l, http_auth_info *out)
 {
@@ -58,8 +48,8 @@ static int param(http_auth_lex *l, http_auth_info *out)
         if (http_auth_lex_kept(l, from, "nc", v) != 0)
             return -1;
         out->nc = 0;
-        for (k = 0; k < 8 && hex_value(v[k]) >= 0; k++)
-            out->nc = out->nc * 16 + (unsigned long)hex_value(v[k]);
+        for (k = 0; k < 8 && gw_hex_digit(v[k]) >= 0; k++)
+            out->nc = out->nc * 16 + (unsigned long)gw_hex_digit(v[k]);
         if (k != 8 || v[8] != '\0')
             return http_auth_lex_fail(l, from, "nc is not 8 hex digits");
         out->has_nc = 1;

@@ -12,6 +12,7 @@
  * per line, GW_HTTP_HEADER_BYTES of trailers, out's cap for the body. */
 #include <string.h>
 #include "http/chunked.h"
+#include "core/crypto.h"
 #include "core/limits.h"
 
 enum {
@@ -42,17 +43,6 @@ void http_chunked_init(http_chunked *c)
 void http_chunked_free(http_chunked *c)
 {
     gw_buf_free(&c->trailers);
-}
-
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 static int is_ows(char c) { return c == ' ' || c == '\t'; }
@@ -93,7 +83,7 @@ static void size_done(http_chunked *c)
 /* One byte of a size line, CR and LF included. 0 or -1. */
 static int size_byte(http_chunked *c, char ch, gw_err *e)
 {
-    int d = hex_value(ch);
+    int d = gw_hex_digit(ch);
     if (++c->line > GW_HTTP_LINE_MAX)
         return fail(c, e, "chunk size line too long");
     if (c->state == ST_SIZE) {

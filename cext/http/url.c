@@ -14,13 +14,14 @@
 #include <stdio.h>
 #include <string.h>
 #include "http/url.h"
+#include "core/crypto.h"
 
 #define IPV6_TEXT_MAX 45            /* "ffff:...:255.255.255.255" */
 #define LABEL_MAX 63
 
 static int is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
-static int is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+static int is_hex(char c) { return gw_hex_digit(c) >= 0; }
 static char lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c; }
 
 static int eq_nocase(const char *s, const char *lower_word, size_t n)

@@ -47,45 +47,32 @@ local function env_of(text)
   return t
 end
 
--- The real Postfix + Dovecot stack (tests/servers/mailstack.sh).
-function M.mailstack_start()
-  local base = M.tmpdir("mail")
+-- A stack script of tests/servers (mailstack.sh, webstack.sh) started in a
+-- fresh directory; the table has its KEY=VALUE lines and DIR.
+local function stack_start(script)
+  local base = M.tmpdir(script)
   local dir = base .. "/stack"
-  sh("chmod 755 " .. base)          -- the delivery agent runs as nobody
-  if not sh(("bash %s/tests/servers/mailstack.sh start %s > %s/start.out 2>&1")
-            :format(M.top, dir, base)) then
-    error("mailstack did not start:\n" .. (M.read(base .. "/start.out") or ""))
+  sh("chmod 755 " .. base)          -- delivery agents and CGIs run as nobody
+  if not sh(("bash %s/tests/servers/%s.sh start %s > %s/start.out 2>&1")
+            :format(M.top, script, dir, base)) then
+    error(script .. " did not start:\n" .. (M.read(base .. "/start.out") or ""))
   end
   local env = env_of(M.read(dir .. "/env") or "")
   env.DIR = dir
   return env
 end
 
-function M.mailstack_stop(env)
+local function stack_stop(script, env)
   if env and env.DIR then
-    sh(("bash %s/tests/servers/mailstack.sh stop %s >/dev/null 2>&1"):format(M.top, env.DIR))
+    sh(("bash %s/tests/servers/%s.sh stop %s >/dev/null 2>&1"):format(M.top, script, env.DIR))
   end
 end
 
--- The real lighttpd with Digest and Basic (tests/servers/webstack.sh).
-function M.webstack_start()
-  local base = M.tmpdir("web")
-  sh("chmod 755 " .. base)
-  local dir = base .. "/stack"
-  if not sh(("bash %s/tests/servers/webstack.sh start %s > %s/start.out 2>&1")
-            :format(M.top, dir, base)) then
-    error("webstack did not start:\n" .. (M.read(base .. "/start.out") or ""))
-  end
-  local env = env_of(M.read(dir .. "/env") or "")
-  env.DIR = dir
-  return env
-end
-
-function M.webstack_stop(env)
-  if env and env.DIR then
-    sh(("bash %s/tests/servers/webstack.sh stop %s >/dev/null 2>&1"):format(M.top, env.DIR))
-  end
-end
+-- The real Postfix + Dovecot stack, and the real lighttpd with Digest and Basic.
+function M.mailstack_start() return stack_start("mailstack") end
+function M.mailstack_stop(env) stack_stop("mailstack", env) end
+function M.webstack_start() return stack_start("webstack") end
+function M.webstack_stop(env) stack_stop("webstack", env) end
 
 -- Lines of a file (an access log) from line `from` on.
 function M.lines(path, from)
