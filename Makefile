@@ -78,7 +78,8 @@ CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Icext
 CFLAGS   += $(OPT) $(WARN) -fPIC -fvisibility=hidden $(SSL_CFLAGS)
 LDFLAGS  +=
 
-CORE_SRC := $(wildcard cext/core/*.c cext/net/*.c cext/sasl/*.c cext/smtp/*.c cext/http/*.c)
+CORE_DIRS := core net sasl smtp http log sys page
+CORE_SRC := $(wildcard $(CORE_DIRS:%=cext/%/*.c))
 GLUE_SRC := $(wildcard cext/lua/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 GLUE_OBJ := $(GLUE_SRC:%.c=$(BUILD)/obj/%.o)
@@ -88,7 +89,7 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 SO       := $(BUILD)/gwkit/core.so
 
 .PHONY: all test unit spec demo asan fuzz install uninstall env clean lint bench deps \
-        cross test-cross deps-cross objects install-strip
+        cross test-cross deps-cross objects install-strip lab lab-stop
 
 all: $(SO)
 
@@ -173,6 +174,14 @@ demo: deps all
 bench: deps all
 	@LUA=$(LUA) BUILD=$(BUILD) sh tests/bench/run.sh
 
+# The DHCPv6-PD lab (network namespaces, Kea, dhclient) started by hand:
+# make lab (starts it and prints how to use it), make lab-stop.
+lab: deps all
+	@LUA=$(LUA) BUILD=$(BUILD) sh tests/lab/lab.sh start
+
+lab-stop:
+	@sh tests/lab/lab.sh stop
+
 # Installs the Debian packages the build and the tests need (root only, once).
 deps:
 	@sh .ci/deps.sh
@@ -180,7 +189,7 @@ deps:
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
 	  --std=c99 --inline-suppr --suppress=missingIncludeSystem -Icext cext
-	luacheck --quiet --std lua51 lua $(wildcard scripts/gw*)
+	luacheck --quiet --std lua51 lua $(filter-out scripts/packaging,$(wildcard scripts/*))
 	luacheck --quiet --std lua51+busted tests/spec
 
 env:
@@ -192,7 +201,7 @@ env:
 # Lua file of lua/gwkit (subdirectories kept) under $(LUA_SHAREDIR)/gwkit,
 # scripts in $(BINDIR). install-strip installs a stripped core.so.
 LUA_FILES := $(shell find lua/gwkit -name '*.lua' 2>/dev/null | sort)
-SCRIPTS   := $(wildcard scripts/gw*)
+SCRIPTS   := $(filter-out scripts/packaging,$(wildcard scripts/*))
 INSTALL_SO ?= $(SO)
 install: all
 	install -d $(DESTDIR)$(LUA_LIBDIR)/gwkit $(DESTDIR)$(BINDIR)

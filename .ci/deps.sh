@@ -4,7 +4,8 @@
 set -eu
 PKGS="build-essential pkg-config libssl-dev openssl ca-certificates
 lua5.1 liblua5.1-0-dev luajit libluajit-5.1-dev lua-busted lua-check
-postfix dovecot-core lighttpd lighttpd-mod-openssl python3 clang libclang-rt-14-dev cppcheck procps iproute2"
+postfix dovecot-core lighttpd lighttpd-mod-openssl python3 clang libclang-rt-14-dev cppcheck procps iproute2
+kea-dhcp6-server isc-dhcp-client util-linux gzip"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' || missing="$missing $p"

@@ -24,6 +24,10 @@ int luaopen_gwkit_core(lua_State *L)
     glue_open_http(L);
     glue_open_httpauth(L);
     glue_open_ipv6(L);
+    glue_open_sys(L);
+    glue_open_udp(L);
+    glue_open_log(L);
+    glue_open_page(L);
     lua_pushliteral(L, "0.1.0");
     lua_setfield(L, -2, "version");
     return 1;

@@ -21,5 +21,9 @@ void glue_open_smtp(lua_State *L);
 void glue_open_http(lua_State *L);
 void glue_open_httpauth(lua_State *L);
 void glue_open_ipv6(lua_State *L);
+void glue_open_sys(lua_State *L);    /* lsys.c: processes, signals, poll, stat, syslog(3) */
+void glue_open_udp(lua_State *L);    /* ludp.c: the UDP syslog listener's socket */
+void glue_open_log(lua_State *L);    /* llog.c: log line parser */
+void glue_open_page(lua_State *L);   /* lpage.c: HTML status pages, charsets */
 
 #endif

@@ -7,7 +7,7 @@ out=build-fuzz
 mkdir -p "$out"
 CC=${FUZZ_CC:-clang}
 SSL_LIBS=$(pkg-config --libs openssl 2>/dev/null || echo -lssl -lcrypto)
-srcs=$(ls cext/core/*.c cext/net/*.c cext/sasl/*.c cext/smtp/*.c cext/http/*.c 2>/dev/null || true)
+srcs=$(ls cext/core/*.c cext/net/*.c cext/sasl/*.c cext/smtp/*.c cext/http/*.c cext/log/*.c cext/sys/*.c cext/page/*.c 2>/dev/null || true)
 flags="-std=c99 -D_POSIX_C_SOURCE=200809L -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Icext -Itests"
 targets=${*:-$(ls tests/fuzz/fuzz_*.c | sed 's|tests/fuzz/||; s|\.c$||')}
 failed=0
