@@ -77,3 +77,14 @@ $LUA scripts/gwhttp -u user --password-file "$work/hgw.pw" --trace \
     sed -n '/id="pd-table"/,/<\/table>/p'
 
 say "Done: both alerts were delivered (the first after CRAM-MD5 was refused), and the gateway page was read through Digest."
+
+# The jobs built on top: each part starts and stops what it needs, prints
+# what happened, and fails the demo if its job did not get done.
+cleanup
+trap - EXIT INT TERM
+rc=0
+for part in tests/demo/alerts.sh tests/demo/pd.sh; do
+    [ -f "$part" ] || continue
+    LUA=$LUA BUILD=${BUILD:-build} sh "$part" || { echo "demo: $part failed" >&2; rc=1; }
+done
+exit $rc
