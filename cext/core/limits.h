@@ -47,4 +47,48 @@
 #define GW_HTTP_DIGEST_CNONCE_MAX 64    /* a cnonce we send (a fixed test one included) */
 #define GW_HTTP_AUTH_METHOD_MAX 32      /* a request method signed in a Digest answer */
 
+/* OS primitives (cext/sys: poll, fd_read, run, syslog) */
+#define GW_POLL_FDS_MAX        64       /* descriptors in one core.poll */
+#define GW_WAIT_MAX_S          86400    /* longest poll or sleep, seconds (24 h) */
+#define GW_FD_READ_DEFAULT     65536    /* core.fd_read without max */
+#define GW_FD_READ_MAX         (1024 * 1024) /* one core.fd_read */
+#define GW_RUN_TIMEOUT_DEFAULT 30       /* core.run timeout, seconds */
+#define GW_RUN_TIMEOUT_MAX     86400    /* core.run timeout at most, seconds */
+#define GW_RUN_OUTPUT_DEFAULT  (1024 * 1024) /* bytes kept per stream */
+#define GW_RUN_OUTPUT_MAX      (16 * 1024 * 1024) /* max_output at most */
+#define GW_RUN_ARGS_MAX        256      /* argv entries of one command */
+#define GW_RUN_PATH_MAX        4096     /* a program's path found in PATH */
+#define GW_RUN_CHUNK           16384    /* one read of a child's output */
+#define GW_RUN_KILL_GRACE_MS   1000     /* SIGTERM to SIGKILL after a timeout */
+#define GW_RUN_REAP_MS         5000     /* after SIGKILL, polling for the exit */
+#define GW_RUN_TICK_MS         50       /* longest sleep between exit checks */
+#define GW_RUN_DRAIN_READS     64       /* reads per stream once the child exited */
+#define GW_SYSLOG_MSG_MAX      2048     /* one syslog message after escaping */
+#define GW_SYSLOG_IDENT_MAX    32       /* an openlog ident */
+
+/* Log lines and the syslog listener (cext/log, cext/net/udp) */
+#define GW_LOG_LINE_MAX        65536    /* one log line given to log_parse, line end excluded */
+#define GW_LOG_HOST_MAX        255      /* HOSTNAME (RFC 5424 6.2.4) */
+#define GW_LOG_APP_MAX         48       /* APP-NAME (RFC 5424), and a TAG (RFC 3164 says 32) */
+#define GW_LOG_PROCID_MAX      128      /* PROCID (RFC 5424), and the [pid] after a TAG */
+#define GW_LOG_MSGID_MAX       32       /* MSGID (RFC 5424) */
+#define GW_LOG_SDNAME_MAX      32       /* SD-ID and PARAM-NAME (RFC 5424 6.3) */
+#define GW_LOG_FRAC_DIGITS     9        /* seconds fraction digits (RFC 5424 allows 6) */
+#define GW_LOG_SD_ELEMS        16       /* SD-ELEMENTs of one line kept in sdata */
+#define GW_LOG_SD_PARAMS       64       /* SD-PARAMs of one line kept in sdata */
+#define GW_SYSLOG_DATAGRAM_MAX 8192     /* a syslog datagram kept whole (RFC 5426 3.2) */
+
+/* Gateway status pages: charsets and HTML rows (cext/page) */
+#define GW_PAGE_INPUT_MAX      (4u * 1024 * 1024) /* page bytes decoded or parsed */
+#define GW_PAGE_CHARSET_MAX    40       /* a charset name we keep (longer ones are ignored) */
+#define GW_PAGE_PRESCAN        4096     /* bytes searched for <meta charset> */
+#define GW_PAGE_ROWS_MAX       4096     /* rows html_rows returns */
+#define GW_PAGE_ROW_CELLS      256      /* cells of one row */
+#define GW_PAGE_CELLS_MAX      65536    /* cells of all rows together */
+#define GW_PAGE_TEXT_SLACK     1024     /* text bytes beyond the input size */
+#define GW_PAGE_TABLE_DEPTH    16       /* nested tables kept apart */
+#define GW_PAGE_ATTRS_MAX      32       /* attributes of one tag looked at */
+#define GW_PAGE_TAG_NAME       15       /* tag name bytes compared */
+#define GW_PAGE_ENTITY_MAX     32       /* bytes of one character reference */
+
 #endif
