@@ -1,5 +1,7 @@
--- gwkit.rt: the mail call of Yamaha routers' Lua API (rt.mail), on top of
--- gwkit.smtp, so that a script written for a router runs here unchanged.
+-- gwkit.rt: the calls of Yamaha routers' Lua API that alert scripts use
+-- (rt.mail, rt.httprequest, rt.syslog, rt.syslogwatch, rt.command,
+-- rt.sleep), on top of gwkit.smtp, gwkit.http and gwkit.logwatch, so that a
+-- script written for a router runs here unchanged.
 --
 --   local rt = require "gwkit.rt"
 --   local ok, err, info = rt.mail{
@@ -337,5 +339,14 @@ function M.httprequest(t)
            code = res.status, header = table.concat(lines, "\r\n"),
            body = not res.saved and res.body or nil }
 end
+
+-- rt.syslog, rt.syslogwatch, rt.command, rt.sleep and rt.configure live in
+-- gwkit.rt.watch (see there).
+local watch = require "gwkit.rt.watch"
+for _, k in ipairs({ "configure", "syslog", "syslogwatch", "command", "sleep",
+                     "syslogwatch_dropped", "_reset" }) do
+  M[k] = watch[k]
+end
+M._CONFIG_SCHEMA = watch.CONFIG_SCHEMA
 
 return M
