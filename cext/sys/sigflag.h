@@ -12,6 +12,12 @@ int sys_sig_index(const char *name);
  * without SA_RESTART: poll and nanosleep return EINTR). 0, or -1 with errno. */
 int sys_sig_install(int i);
 
+/* The read end of the self-pipe the handlers write to (-1 before the first
+ * sys_sig_install), its draining, and whether any flag is set. */
+int sys_sig_wakefd(void);
+void sys_sig_drain(void);
+int sys_sig_pending(void);
+
 /* Name of one pending signal (TERM first, then INT, HUP, USR1, USR2),
  * clearing its flag; NULL when none is pending. */
 const char *sys_sig_take(void);

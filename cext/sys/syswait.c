@@ -1,10 +1,13 @@
-/* The monotonic clock, an interruptible sleep and poll(2). A signal whose
- * handler was installed without SA_RESTART (sigflag.c) ends a sleep or a
- * poll early, which is how a daemon's main loop notices SIGTERM promptly. */
+/* The monotonic clock, an interruptible sleep and poll(2). A handled signal
+ * (sigflag.c) ends a sleep or a poll early, which is how a daemon's main
+ * loop notices SIGTERM promptly: a flag already set returns at once, and
+ * the self-pipe among the polled fds catches one that arrives just before
+ * or during the wait. */
 #include <errno.h>
 #include <poll.h>
 #include <time.h>
 #include "syswait.h"
+#include "sigflag.h"
 #include "core/limits.h"
 
 double sys_monotime(void)
@@ -30,21 +33,17 @@ int sys_wait_ms(double seconds)
 
 int sys_sleep(double seconds)
 {
-    int ms = sys_wait_ms(seconds);
-    struct timespec ts;
-    ts.tv_sec = ms / 1000;
-    ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-    if (nanosleep(&ts, NULL) != 0 && errno == EINTR)
-        return 1;
-    return 0;
+    int nready;
+    return sys_poll(NULL, 0, seconds, NULL, &nready) == SYS_POLL_INTR;
 }
 
 #define READY (POLLIN | POLLHUP | POLLERR | POLLNVAL)
 
 int sys_poll(const int *fds, int n, double seconds, int *ready, int *nready)
 {
-    struct pollfd p[GW_POLL_FDS_MAX];
-    int i, rc;
+    struct pollfd p[GW_POLL_FDS_MAX + 1];
+    int i, rc, wake = sys_sig_wakefd();
+    double end = sys_monotime() + (seconds > 0 ? seconds : 0);
     *nready = 0;
     if (n < 0 || n > GW_POLL_FDS_MAX) {
         errno = EINVAL;
@@ -55,10 +54,27 @@ int sys_poll(const int *fds, int n, double seconds, int *ready, int *nready)
         p[i].events = POLLIN;
         p[i].revents = 0;
     }
-    rc = poll(p, (nfds_t)n, sys_wait_ms(seconds));
-    if (rc < 0)
-        return errno == EINTR ? SYS_POLL_INTR : -1;
-    for (i = 0; i < n && rc > 0; i++)
+    p[n].fd = wake;                 /* a negative fd is ignored by poll() */
+    p[n].events = POLLIN;
+    /* A wake-up byte left from a signal already taken is drained and the
+     * wait goes on for the time left; bounded, as each round drains. */
+    for (i = 0; i < 4; i++) {
+        if (sys_sig_pending())
+            return SYS_POLL_INTR;
+        p[n].revents = 0;
+        rc = poll(p, (nfds_t)n + 1, sys_wait_ms(end - sys_monotime()));
+        if (rc < 0)
+            return errno == EINTR ? SYS_POLL_INTR : -1;
+        if (!(p[n].revents & POLLIN))
+            break;
+        sys_sig_drain();
+        if (sys_sig_pending())
+            return SYS_POLL_INTR;
+        if (rc == 1)
+            continue;               /* only the stale wake-up: wait on */
+        break;
+    }
+    for (i = 0; i < n; i++)
         if (p[i].revents & READY)
             ready[(*nready)++] = p[i].fd;
     return 0;

@@ -69,7 +69,7 @@ end
 function L:pid()
   if not self._pid then
     local ok, core = pcall(require, "gwkit.core")
-    self._pid = ok and core.getpid and core.getpid() or 0
+    self._pid = ok and core.getpid() or 0
   end
   return self._pid
 end

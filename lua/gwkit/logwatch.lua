@@ -247,6 +247,8 @@ function W:poll(timeout)
         self.errors.poll = "logwatch: " .. tostring(perr)
         core.sleep(wait)
         ready = {}
+      elseif perr == "interrupted" then
+        break                           -- a handled signal: the caller decides
       end
       local is_ready = {}
       for _, fd in ipairs(ready) do is_ready[fd] = true end

@@ -138,6 +138,22 @@ static void signals(void)
     CHECK(sys_monotime() - t0 < 19, "sleep ended early");
     CHECK_STR(sys_sig_take(), "USR1", "the signal is pending");
     waitpid(pid, NULL, 0);
+
+    /* The race a daemon loop has: the signal arrives after it last looked
+     * and before poll() starts. The flag (and the self-pipe) end the wait
+     * at once instead of after the whole timeout. */
+    kill(getpid(), SIGUSR1);
+    t0 = sys_monotime();
+    CHECK(sys_sleep(20) == 1, "a signal that came before the wait ends it at once");
+    CHECK(sys_monotime() - t0 < 19, "no full wait for an early signal");
+    CHECK_STR(sys_sig_take(), "USR1", "and is still pending");
+    /* A wake-up byte left by a signal already taken does not cut the next
+     * wait short. */
+    kill(getpid(), SIGUSR1);
+    CHECK_STR(sys_sig_take(), "USR1", "taken before any wait");
+    t0 = sys_monotime();
+    CHECK(sys_sleep(0.2) == 0, "a stale wake-up is not an interruption");
+    CHECK(sys_monotime() - t0 >= 0.19, "the wait after a stale wake-up lasts its time");
 }
 
 int main(void)
