@@ -2,6 +2,7 @@
  * named character references of 13.5, a subset: Latin-1, punctuation,
  * arrows, a few symbols). Names are case-sensitive, as in HTML. */
 #include <string.h>
+#include "core/crypto.h"
 #include "core/limits.h"
 #include "entity.h"
 
@@ -68,21 +69,10 @@ static int is_alnum(char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static int digit(char c, int hex)
 {
     if (hex)
-        return hexval(c);
+        return gw_hex_digit(c);
     return c >= '0' && c <= '9' ? c - '0' : -1;
 }
 
