@@ -6,10 +6,12 @@
 #include "slog.h"
 #include "core/limits.h"
 
-static const struct {
+struct slog_name {
     const char *name;
     int value;
-} levels[] = {
+};
+
+static const struct slog_name levels[] = {
     { "emerg", LOG_EMERG }, { "alert", LOG_ALERT }, { "crit", LOG_CRIT },
     { "err", LOG_ERR }, { "error", LOG_ERR }, { "warning", LOG_WARNING },
     { "warn", LOG_WARNING }, { "notice", LOG_NOTICE }, { "info", LOG_INFO },
@@ -21,22 +23,24 @@ static const struct {
     { "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
 };
 
-int sys_syslog_level(const char *name)
+/* The value of name in a table of n entries, or -1. */
+static int lookup(const struct slog_name *t, size_t n, const char *name)
 {
     size_t i;
-    for (i = 0; i < sizeof levels / sizeof levels[0]; i++)
-        if (strcmp(name, levels[i].name) == 0)
-            return levels[i].value;
+    for (i = 0; i < n; i++)
+        if (strcmp(name, t[i].name) == 0)
+            return t[i].value;
     return -1;
+}
+
+int sys_syslog_level(const char *name)
+{
+    return lookup(levels, sizeof levels / sizeof levels[0], name);
 }
 
 int sys_syslog_facility(const char *name)
 {
-    size_t i;
-    for (i = 0; i < sizeof facilities / sizeof facilities[0]; i++)
-        if (strcmp(name, facilities[i].name) == 0)
-            return facilities[i].value;
-    return -1;
+    return lookup(facilities, sizeof facilities / sizeof facilities[0], name);
 }
 
 size_t sys_syslog_clean(char *out, size_t outsize, const char *msg, size_t n)

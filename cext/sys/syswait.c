@@ -42,7 +42,7 @@ int sys_sleep(double seconds)
 int sys_poll(const int *fds, int n, double seconds, int *ready, int *nready)
 {
     struct pollfd p[GW_POLL_FDS_MAX + 1];
-    int i, rc, wake = sys_sig_wakefd();
+    int i, wake = sys_sig_wakefd();
     double end = sys_monotime() + (seconds > 0 ? seconds : 0);
     *nready = 0;
     if (n < 0 || n > GW_POLL_FDS_MAX) {
@@ -61,6 +61,7 @@ int sys_poll(const int *fds, int n, double seconds, int *ready, int *nready)
     for (i = 0; i < 4; i++) {
         if (sys_sig_pending())
             return SYS_POLL_INTR;
+        int rc;
         p[n].revents = 0;
         rc = poll(p, (nfds_t)n + 1, sys_wait_ms(end - sys_monotime()));
         if (rc < 0)

@@ -8,6 +8,7 @@
 --   local config = require "gwkit.config"
 --   local conf, err = config.load("/etc/gwkit/gwkitd.conf", SCHEMA)
 --   local value, err = config.check(t, SCHEMA [, "name"])   -- no file
+--   local t2 = config.copy(t)                                -- a deep copy
 --
 -- The file is a Lua chunk that returns a table. It runs in an empty
 -- environment: string, math, table, pairs, ipairs, next, select, type,
@@ -78,12 +79,14 @@ local TYPE_WORDS = {
   table = "a table", array = "a list", ["function"] = "a function", any = "a value",
 }
 
+-- A deep copy of plain data (tables copied key by key, metatables not).
 local function copy(v)
   if type(v) ~= "table" then return v end
   local t = {}
   for k, x in pairs(v) do t[k] = copy(x) end
   return t
 end
+M.copy = copy
 
 local function is_array(t)
   local n = 0

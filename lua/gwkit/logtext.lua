@@ -148,6 +148,27 @@ function M.notes(a)
   return out
 end
 
+-- Appends the notes of alert a (above) to the list of lines t.
+function M.add_notes(t, a)
+  for _, l in ipairs(M.notes(a)) do t[#t + 1] = l end
+  return t
+end
+
+-- Appends a blank line, a heading and the lines, indented by two spaces.
+function M.add_lines(t, heading, lines)
+  t[#t + 1] = ""
+  t[#t + 1] = heading
+  for _, l in ipairs(lines) do t[#t + 1] = "  " .. l end
+  return t
+end
+
+-- A built-in rule's alert text: its lines t, the notes, then the alert's
+-- log lines under heading; one string ending in a newline.
+function M.rule_text(t, a, heading)
+  M.add_lines(M.add_notes(t, a), heading, a.lines)
+  return table.concat(t, "\n") .. "\n"
+end
+
 function M.default_text(a)
   local out = { a.subject, "", ("Rule: %s (%s)"):format(a.rule, a.severity) }
   if a.count == 1 then
@@ -156,15 +177,9 @@ function M.default_text(a)
     out[#out + 1] = ("Matched %d times between %s and %s"):format(a.count, M.format_time(a.first),
       M.format_time(a.last))
   end
-  for _, l in ipairs(M.notes(a)) do out[#out + 1] = l end
-  if #a.context > 0 then
-    out[#out + 1] = ""
-    out[#out + 1] = "Lines before the first match:"
-    for _, l in ipairs(a.context) do out[#out + 1] = "  " .. l end
-  end
-  out[#out + 1] = ""
-  out[#out + 1] = "Matching lines:"
-  for _, l in ipairs(a.lines) do out[#out + 1] = "  " .. l end
+  M.add_notes(out, a)
+  if #a.context > 0 then M.add_lines(out, "Lines before the first match:", a.context) end
+  M.add_lines(out, "Matching lines:", a.lines)
   if a.more > 0 then out[#out + 1] = ("  (%d more not shown)"):format(a.more) end
   return out
 end

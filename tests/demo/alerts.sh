@@ -14,12 +14,9 @@
 # default 13000) and stops everything it started. Environment: BUILD
 # (build dir, default build), LUA (default lua5.1).
 set -eu
-top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top"
-eval "$(make -s env BUILD="${BUILD:-build}")"
-LUA=${LUA:-lua5.1}
-work=$(mktemp -d /tmp/gwkit-alerts-demo.XXXXXX)
-chmod 755 "$work"    # the mail stack delivers as nobody
+demo=alerts
+# shellcheck source=tests/demo/lib.sh
+. "$(dirname "$0")/lib.sh"
 stack="$work/mail"
 gwkitd_pid=""
 cleanup() {
@@ -28,20 +25,8 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-fail() {
-    printf '\nalerts demo FAILED: %s\n' "$*" >&2
-    [ -f "$work/gwkitd.log" ] && sed 's/^/  gwkitd: /' "$work/gwkitd.log" >&2
-    exit 1
-}
-# wait_for SECONDS COMMAND...: runs COMMAND every 0.2 s until it succeeds.
-wait_for() {
-    _w=$(($1 * 5)); shift
-    while [ "$_w" -gt 0 ]; do
-        if "$@"; then return 0; fi
-        sleep 0.2; _w=$((_w - 1))
-    done
-    return 1
+fail_details() {
+    if [ -f "$work/gwkitd.log" ]; then sed 's/^/  gwkitd: /' "$work/gwkitd.log" >&2; fi
 }
 logged() { grep -q "$1" "$work/gwkitd.log"; }
 # count GLOB: how many files match

@@ -14,12 +14,9 @@
 # its own (ports from PD_DEMO_PORT_BASE, default 12000) and stops it again.
 # Environment: BUILD (build dir, default build), LUA (default lua5.1).
 set -eu
-top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top"
-eval "$(make -s env BUILD="${BUILD:-build}")"
-LUA=${LUA:-lua5.1}
-work=$(mktemp -d /tmp/gwkit-pd-demo.XXXXXX)
-chmod 755 "$work"    # the mail stack delivers as nobody
+demo=pd
+# shellcheck source=tests/demo/lib.sh
+. "$(dirname "$0")/lib.sh"
 emu_pid=""
 own_stack=""
 cleanup() {
@@ -27,9 +24,6 @@ cleanup() {
     if [ -n "$own_stack" ]; then bash tests/servers/mailstack.sh stop "$own_stack" >/dev/null 2>&1 || true; fi
 }
 trap cleanup EXIT INT TERM
-
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-fail() { printf '\npd demo FAILED: %s\n' "$*" >&2; exit 1; }
 
 if [ $# -ge 1 ] && [ -n "$1" ]; then
     mail=$1
@@ -48,8 +42,7 @@ python3 tests/servers/hgw_emu.py --host 127.0.0.1 --port 0 --ready-file "$work/e
     --log "$work/emu.log" --password-file "$work/gw.pw" --mac 00:00:5e:00:53:01 \
     --lifetime 180 </dev/null >"$work/emu.out" 2>&1 &
 emu_pid=$!
-i=0; while [ ! -s "$work/emu.port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-[ -s "$work/emu.port" ] || fail "the gateway emulator did not start: $(cat "$work/emu.out")"
+wait_for 10 test -s "$work/emu.port" || fail "the gateway emulator did not start: $(cat "$work/emu.out")"
 emu="http://127.0.0.1:$(cat "$work/emu.port")"
 
 client() {   # client NAME INDEX VERB: one emulated router's DHCPv6-PD client

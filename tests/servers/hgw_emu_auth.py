@@ -9,61 +9,21 @@ the emulator can lock itself like a gateway does. Python 3 stdlib only.
 
 import base64
 import binascii
-import hashlib
 import os
 import threading
 import time
 
-HASHES = {"MD5": hashlib.md5, "SHA-256": hashlib.sha256}
+import digestsrv
+
+HASHES = {"MD5": "md5", "SHA-256": "sha256"}
 MAX_NONCES = 4096
 
 
-def H(alg, text):
-    base = alg[:-5] if alg.endswith("-sess") else alg
-    return HASHES[base](text.encode("utf-8")).hexdigest()
-
-
 def parse_params(s):
-    """key=value, key="quoted \\" value", ... -> dict (keys lower-cased);
-    None when the header is malformed."""
-    out = {}
-    i, n = 0, len(s)
-    while i < n:
-        while i < n and s[i] in " \t,":
-            i += 1
-        if i >= n:
-            break
-        j = i
-        while j < n and s[j] not in "= \t,":
-            j += 1
-        key = s[i:j].lower()
-        while j < n and s[j] in " \t":
-            j += 1
-        if j >= n or s[j] != "=" or not key:
-            return None
-        j += 1
-        while j < n and s[j] in " \t":
-            j += 1
-        if j < n and s[j] == '"':
-            j += 1
-            val = []
-            while j < n and s[j] != '"':
-                if s[j] == "\\" and j + 1 < n:
-                    j += 1
-                val.append(s[j])
-                j += 1
-            if j >= n:
-                return None
-            j += 1
-            value = "".join(val)
-        else:
-            k = j
-            while j < n and s[j] not in " \t,":
-                j += 1
-            value = s[k:j]
-        out[key] = value
-        i = j
-    return out
+    """key=value, key="quoted \\" value", ... -> dict (keys lower-cased; a
+    repeated key: the last value); None when the header is malformed."""
+    p, err = digestsrv.parse_params(s, repeats=True)
+    return None if err or "" in p else p
 
 
 class Auth:
@@ -145,11 +105,10 @@ class Auth:
             nc = int(p["nc"], 16)
         except ValueError:
             return 400, "bad-nc", user, alg, False
-        ha1 = H(alg, "%s:%s:%s" % (user, self.realm, self.password))
-        if alg.endswith("-sess"):
-            ha1 = H(alg, "%s:%s:%s" % (ha1, p["nonce"], p["cnonce"]))
-        ha2 = H(alg, "%s:%s" % (method, p["uri"]))
-        want = H(alg, ":".join((ha1, p["nonce"], p["nc"], p["cnonce"], "auth", ha2)))
+        sess = alg.endswith("-sess")
+        hname = HASHES[alg[:-5] if sess else alg]
+        ha1 = digestsrv.ha1(hname, user, self.realm, self.password, sess, p["nonce"], p["cnonce"])
+        want = digestsrv.response(hname, ha1, p["nonce"], method, p["uri"], p)
         if user != self.user or want != p["response"].lower():
             return 401, "bad-password", user, alg, False
         if p.get("opaque", self.opaque) != self.opaque:

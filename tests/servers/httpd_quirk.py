@@ -100,6 +100,8 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import quirklib  # noqa: E402
 from quirklib import ConfigError, TLS_VERSIONS, esc, strip_eol, parse_users, check_host, listen  # noqa: E402
+import digestsrv  # noqa: E402
+from digestsrv import H, parse_params  # noqa: E402
 
 
 # --------------------------------------------------------------------------
@@ -424,59 +426,8 @@ class Log(quirklib.Log):
 # --------------------------------------------------------------------------
 # Digest helpers
 
-def H(hname, data):
-    return hashlib.new(hname, data).hexdigest()
-
-
 def quote(s):
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def parse_params(s):
-    """auth-param list -> (dict of lower-cased name -> value, error or None).
-    Values may be tokens or quoted-strings (backslash escapes undone);
-    whitespace around '=' and ',' is allowed."""
-    out = {}
-    i, n = 0, len(s)
-    while i < n:
-        while i < n and s[i] in " \t,":
-            i += 1
-        if i >= n:
-            break
-        j = i
-        while j < n and s[j] not in "= \t,":
-            j += 1
-        name = s[i:j].lower()
-        i = j
-        while i < n and s[i] in " \t":
-            i += 1
-        if i >= n or s[i] != "=":
-            return out, "parameter %r without '='" % name
-        i += 1
-        while i < n and s[i] in " \t":
-            i += 1
-        if i < n and s[i] == '"':
-            i += 1
-            val = []
-            while i < n and s[i] != '"':
-                if s[i] == "\\" and i + 1 < n:
-                    i += 1
-                val.append(s[i])
-                i += 1
-            if i >= n:
-                return out, "unterminated quoted string in %r" % name
-            i += 1
-            value = "".join(val)
-        else:
-            j = i
-            while j < n and s[j] not in " \t,":
-                j += 1
-            value = s[i:j]
-            i = j
-        if name in out:
-            return out, "parameter %r given twice" % name
-        out[name] = value
-    return out, None
 
 
 def decode_ext_value(v):
@@ -977,18 +928,8 @@ class Conn:
             nc_val = int(p["nc"], 16)
         if pw is None:
             return "unknown-user", 401, self.challenges()
-        ha1 = H(hname, user.encode("utf-8") + b":" + realm_b + b":" + pw.encode("utf-8"))
-        if sess:
-            ha1 = H(hname, ("%s:%s:%s" % (ha1, nonce, p.get("cnonce", ""))).encode("utf-8"))
-        a2 = req.method.encode("utf-8") + b":" + p["uri"].encode("utf-8")
-        if p.get("qop") == "auth-int":
-            a2 += b":" + H(hname, req.body).encode()
-        ha2 = H(hname, a2)
-        if "qop" in p:
-            want = H(hname, ("%s:%s:%s:%s:%s:%s" % (ha1, nonce, p["nc"], p["cnonce"], p["qop"],
-                                                    ha2)).encode("utf-8"))
-        else:
-            want = H(hname, ("%s:%s:%s" % (ha1, nonce, ha2)).encode("utf-8"))
+        ha1 = digestsrv.ha1(hname, user, cfg["realm"], pw, sess, nonce, p.get("cnonce", ""))
+        want = digestsrv.response(hname, ha1, nonce, req.method, p["uri"], p, req.body)
         if not hmac.compare_digest(want, p["response"].lower()):
             return "bad-response", 401, self.challenges()
         # the hash is right: now the nonce's age and count
@@ -1015,15 +956,7 @@ class Conn:
             self.sv.retire(nonce)
             parts.append("nextnonce=%s" % quote(nn))
         if cfg["rspauth"] != "none":
-            a2 = b":" + p["uri"].encode("utf-8")
-            if p.get("qop") == "auth-int":
-                a2 += b":" + H(hname, body).encode()
-            ha2 = H(hname, a2)
-            if "qop" in p:
-                r = H(hname, ("%s:%s:%s:%s:%s:%s" % (ha1, nonce, p["nc"], p["cnonce"], p["qop"],
-                                                     ha2)).encode())
-            else:
-                r = H(hname, ("%s:%s:%s" % (ha1, nonce, ha2)).encode())
+            r = digestsrv.response(hname, ha1, nonce, "", p["uri"], p, body)
             if cfg["rspauth"] == "bad":
                 r = ("0" if r[0] != "0" else "1") + r[1:]
             parts.append("rspauth=%s" % quote(r))

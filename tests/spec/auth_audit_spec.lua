@@ -4,21 +4,10 @@
 local support = require "support"
 local gen = require "logwatch_gen"
 
-local LUA = os.getenv("GWKIT_LUA") or "lua5.1"
-local AUDIT = support.top .. "/scripts/auth-audit"
 local FIX = support.top .. "/tests/fixtures/"
 
 -- Runs auth-audit; returns exit status, stdout, stderr.
-local function audit(args, input)
-  local dir = support.tmpdir("audit")
-  support.write(dir .. "/in", input or "")
-  support.sh(("%s %s %s < %s/in > %s/out 2> %s/err; echo $? > %s/rc"):format(LUA, AUDIT, args,
-    dir, dir, dir, dir))
-  local rc, out, err = tonumber(support.read(dir .. "/rc")), support.read(dir .. "/out"),
-    support.read(dir .. "/err")
-  support.sh("rm -rf " .. dir)
-  return rc, out, err
-end
+local function audit(args, input) return support.run_script("auth-audit", args, input) end
 
 -- From postfix-maillog.txt: three smtpd sessions with a login, pids 7771
 -- (TLS, centos7), 29629 (no TLS, USER-2), 913 (TLS, USER-1). From

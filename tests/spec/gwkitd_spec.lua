@@ -8,11 +8,7 @@ local support = require "support"
 local LUA = os.getenv("GWKIT_LUA") or "lua5.1"
 local GWKITD = support.top .. "/scripts/gwkitd"
 
-local function append(path, lines)
-  local f = assert(io.open(path, "ab"))
-  f:write(table.concat(lines, "\n"), "\n")
-  f:close()
-end
+local append = support.append
 
 -- The router's failed mail exchange of the fixture, stamped now.
 local function router_failure_lines()

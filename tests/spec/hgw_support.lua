@@ -61,32 +61,16 @@ function M.start(opts)
     if opts[k] ~= nil then args[#args + 1] = flag; args[#args + 1] = q(opts[k]) end
   end
   for _, a in ipairs(opts.extra or {}) do args[#args + 1] = q(a) end
-  assert(support.sh(("python3 %s/tests/servers/hgw_emu.py %s </dev/null >%s/out 2>&1 & echo $! >%s/pid")
-    :format(support.top, table.concat(args, " "), dir, dir)))
-  local port = support.wait(10, function()
-    return tonumber((support.read(dir .. "/port") or ""):match("%d+"))
-  end)
-  assert(port, "hgw_emu.py did not start: " .. (support.read(dir .. "/out") or ""))
+  local port, pid = support.server("hgw_emu.py", args, dir)
   local host = opts.host or "127.0.0.1"
   local hp = host:find(":") and ("[" .. host .. "]") or host
   local emu = { dir = dir, port = port, host = host, address = hp .. ":" .. port,
                 url = "http://" .. hp .. ":" .. port, password = opts.password or "Gw-pass 1",
-                pid = tonumber(support.read(dir .. "/pid") or "") }
+                pid = pid }
 
   function emu.log() return support.read(dir .. "/log") or "" end
 
-  function emu.records()
-    local out = {}
-    for line in emu.log():gmatch("[^\n]+") do
-      local rest = line:match("^%S+ %d+ R (.*)$")
-      if rest then
-        local r = {}
-        for k, v in rest:gmatch("([%w_]+)=(%S*)") do r[k] = v end
-        out[#out + 1] = r
-      end
-    end
-    return out
-  end
+  function emu.records() return support.records(emu.log()) end
 
   -- POST /__emu/<op> with a JSON body; returns status, body.
   function emu.control(op, body)

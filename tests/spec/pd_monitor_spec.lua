@@ -15,18 +15,7 @@ local P = "2001:db8:1234:56"
 local function sub(i) return ("%s%x0::/60"):format(P, i) end
 local function duid(i) return ("00:03:00:01:02:00:5e:10:00:%02x"):format(i) end
 
--- Lua source for a value (strings, numbers, booleans, tables).
-local function lua(v)
-  if type(v) == "string" then return ("%q"):format(v) end
-  if type(v) ~= "table" then return tostring(v) end
-  local parts = {}
-  for i, x in ipairs(v) do parts[i] = lua(x) end
-  local keys = {}
-  for k in pairs(v) do if type(k) == "string" then keys[#keys + 1] = k end end
-  table.sort(keys)
-  for _, k in ipairs(keys) do parts[#parts + 1] = k .. " = " .. lua(v[k]) end
-  return "{ " .. table.concat(parts, ", ") .. " }"
-end
+local lua = support.lua_source
 
 -- A test bed: the emulator, a neighbour table file (what `ip neigh` would
 -- show: the gateway's MAC), and a config writer.

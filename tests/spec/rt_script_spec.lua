@@ -8,17 +8,7 @@ local core = require "gwkit.core"
 
 local LUA = os.getenv("GWKIT_LUA") or "lua5.1"
 
-local function append(path, lines)
-  local f = assert(io.open(path, "ab"))
-  f:write(table.concat(lines, "\n"), "\n")
-  f:close()
-end
-
-local function error_of(f, ...)
-  local ok, err = pcall(f, ...)
-  assert.is_false(ok)
-  return err
-end
+local append, error_of = support.append, support.error_of
 
 describe("rt.syslogwatch", function()
   local dir, log

@@ -4,6 +4,7 @@
 -- real servers). rt.mail's own result handling is tested with a stand-in
 -- gwkit.smtp module placed in package.loaded for the duration of a test.
 
+local support = require "support"
 local rt = require "gwkit.rt"
 
 local function base(extra)
@@ -20,11 +21,7 @@ local function base(extra)
   return t
 end
 
-local function error_of(f, ...)
-  local ok, err = pcall(f, ...)
-  assert.is_false(ok)
-  return err
-end
+local error_of = support.error_of
 
 local function invalid(field)
   return "'rt.mail': '" .. field .. "' field value of argument #1 is invalid."

@@ -3,6 +3,7 @@
 local M = {}
 
 M.top = os.getenv("GWKIT_TOP") or "."
+M.LUA = os.getenv("GWKIT_LUA") or "lua5.1"
 
 local function sh(cmd)
   local ok = os.execute(cmd)
@@ -29,6 +30,48 @@ function M.tmpdir(tag)
   local d = p:read("*l")
   p:close()
   return d
+end
+
+-- Appends lines (a list) to a file, each ending in "\n".
+function M.append(path, lines)
+  local f = assert(io.open(path, "ab"))
+  f:write(table.concat(lines, "\n"), "\n")
+  f:close()
+end
+
+-- The error f(...) raises (a test error when it does not raise). Plain
+-- assert: a required module sees Lua's, not busted's.
+function M.error_of(f, ...)
+  local ok, err = pcall(f, ...)
+  assert(not ok, "expected an error, got none")
+  return err
+end
+
+-- Runs scripts/<name> under GWKIT_LUA with args (shell words) and input
+-- (a string, default "") on standard input, in a fresh directory removed
+-- afterwards; returns the exit status, standard output and standard error.
+function M.run_script(name, args, input)
+  local dir = M.tmpdir(name)
+  M.write(dir .. "/in", input or "")
+  sh(("%s %s/scripts/%s %s < %s/in > %s/out 2> %s/err; echo $? > %s/rc")
+    :format(M.LUA, M.top, name, args, dir, dir, dir, dir))
+  local rc, out, err = tonumber(M.read(dir .. "/rc")), M.read(dir .. "/out"), M.read(dir .. "/err")
+  sh("rm -rf " .. dir)
+  return rc, out, err
+end
+
+-- Lua source for a value (strings, numbers, booleans, tables: the list
+-- part, then the string keys in order), e.g. for a config file.
+function M.lua_source(v)
+  if type(v) == "string" then return ("%q"):format(v) end
+  if type(v) ~= "table" then return tostring(v) end
+  local parts = {}
+  for i, x in ipairs(v) do parts[i] = M.lua_source(x) end
+  local keys = {}
+  for k in pairs(v) do if type(k) == "string" then keys[#keys + 1] = k end end
+  table.sort(keys)
+  for _, k in ipairs(keys) do parts[#parts + 1] = k .. " = " .. M.lua_source(v[k]) end
+  return "{ " .. table.concat(parts, ", ") .. " }"
 end
 
 -- Polls f() every 50 ms for up to `seconds`; returns its first true value.
@@ -117,6 +160,19 @@ function M.make_cert(dir)
   return dir .. "/cert.pem", dir .. "/key.pem"
 end
 
+-- Starts python3 tests/servers/<script> with args (a list of shell words)
+-- in the background, its output in dir/out and its pid in dir/pid, and
+-- waits up to 10 s for its ready file dir/port; returns what port(text)
+-- makes of that file's text (default: the first number in it), and the pid.
+function M.server(script, args, dir, port)
+  port = port or function(s) return tonumber(s:match("%d+")) end
+  assert(sh(("python3 %s/tests/servers/%s %s </dev/null >%s/out 2>&1 & echo $! >%s/pid")
+    :format(M.top, script, table.concat(args, " "), dir, dir)))
+  local v = M.wait(10, function() return port(M.read(dir .. "/port") or "") end)
+  assert(v, script .. " did not start: " .. (M.read(dir .. "/out") or ""))
+  return v, tonumber(M.read(dir .. "/pid") or "")
+end
+
 -- Starts tests/servers/smtpd_quirk.py with a scenario; returns a handle with
 -- port, log and spool. It stops by itself after `lifetime` seconds.
 function M.quirk(scenario, opts)
@@ -133,14 +189,7 @@ function M.quirk(scenario, opts)
   end
   if opts.implicit then args[#args + 1] = "--implicit-tls" end
   for _, a in ipairs(opts.extra or {}) do args[#args + 1] = a end
-  local cmd = ("python3 %s/tests/servers/smtpd_quirk.py %s </dev/null >%s/out 2>&1 &")
-    :format(M.top, table.concat(args, " "), dir)
-  assert(sh(cmd))
-  local port = M.wait(10, function()
-    local s = M.read(dir .. "/port")
-    return s and tonumber(s:match("%d+"))
-  end)
-  assert(port, "fault server did not start: " .. (M.read(dir .. "/out") or ""))
+  local port = M.server("smtpd_quirk.py", args, dir)
   local srv = { port = port, dir = dir, cafile = dir .. "/cert.pem" }
   function srv.log() return M.read(dir .. "/log") or "" end
   -- The lines the client sent (the log's "C" records), joined by "\n".
@@ -153,6 +202,21 @@ function M.quirk(scenario, opts)
     return table.concat(out, "\n")
   end
   return srv
+end
+
+-- The "R" records (request summaries) of a test server's log text, as
+-- tables of their key=value words.
+function M.records(log)
+  local out = {}
+  for line in log:gmatch("[^\n]+") do
+    local rest = line:match("^%S+ %d+ R (.*)$")
+    if rest then
+      local r = {}
+      for k, v in rest:gmatch("([%w_]+)=(%S*)") do r[k] = v end
+      out[#out + 1] = r
+    end
+  end
+  return out
 end
 
 -- Starts tests/servers/httpd_quirk.py (the scriptable HTTP server); the
@@ -172,30 +236,15 @@ function M.httpq(scenario, opts)
     args[#args + 1] = "--key"; args[#args + 1] = key
   end
   for _, a in ipairs(opts.extra or {}) do args[#args + 1] = a end
-  assert(sh(("python3 %s/tests/servers/httpd_quirk.py %s </dev/null >%s/out 2>&1 &")
-    :format(M.top, table.concat(args, " "), dir)))
-  local ports = M.wait(10, function()
-    local s = M.read(dir .. "/port")
-    local p1, p2 = (s or ""):match("^(%d+)\n?(%d*)")
+  local ports = M.server("httpd_quirk.py", args, dir, function(s)
+    local p1, p2 = s:match("^(%d+)\n?(%d*)")
     if p1 and (not opts.port2 or p2 ~= "") then return { tonumber(p1), tonumber(p2) } end
   end)
-  assert(ports, "http fault server did not start: " .. (M.read(dir .. "/out") or ""))
   local scheme = opts.tls and "https" or "http"
   local srv = { port = ports[1], port2 = ports[2], dir = dir, cafile = dir .. "/cert.pem",
                 url = scheme .. "://127.0.0.1:" .. ports[1] }
   function srv.log() return M.read(dir .. "/log") or "" end
-  function srv.records()
-    local out = {}
-    for line in srv.log():gmatch("[^\n]+") do
-      local rest = line:match("^%S+ %d+ R (.*)$")
-      if rest then
-        local r = {}
-        for k, v in rest:gmatch("([%w_]+)=(%S*)") do r[k] = v end
-        out[#out + 1] = r
-      end
-    end
-    return out
-  end
+  function srv.records() return M.records(srv.log()) end
   return srv
 end
 

@@ -10,16 +10,7 @@ local SCRIPT = support.top .. "/scripts/syslog-alert"
 local FIX = support.top .. "/tests/fixtures/"
 
 -- Runs syslog-alert; returns exit status, stdout, stderr.
-local function run(args, input)
-  local dir = support.tmpdir("salert")
-  support.write(dir .. "/in", input or "")
-  support.sh(("%s %s %s < %s/in > %s/out 2> %s/err; echo $? > %s/rc"):format(LUA, SCRIPT, args,
-    dir, dir, dir, dir))
-  local rc, out, err = tonumber(support.read(dir .. "/rc")), support.read(dir .. "/out"),
-    support.read(dir .. "/err")
-  support.sh("rm -rf " .. dir)
-  return rc, out, err
-end
+local function run(args, input) return support.run_script("syslog-alert", args, input) end
 
 local function subjects(out)
   local t = {}

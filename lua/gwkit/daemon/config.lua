@@ -80,13 +80,7 @@ local SOURCE = {
 -- rt.configure's own schema, with gwkitd's check of each source.
 local RT_SCHEMA = (function()
   local rtm = require "gwkit.rt"
-  local function copy(v)
-    if type(v) ~= "table" then return v end
-    local t = {}
-    for k, x in pairs(v) do t[k] = copy(x) end
-    return t
-  end
-  local sc = copy(rtm._CONFIG_SCHEMA)
+  local sc = config.copy(rtm._CONFIG_SCHEMA)
   sc.fields.on_signal = nil
   sc.fields.syslog.fields.sources.of = SOURCE
   return sc

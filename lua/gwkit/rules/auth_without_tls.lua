@@ -176,11 +176,8 @@ local function format(a)
     "Encryption: " .. f.cause,
     "When: " .. logtext.format_time(a.first) }
   if a.count > 1 then t[#t + 1] = ("Logins: %d"):format(a.count) end
-  for _, l in ipairs(logtext.notes(a)) do t[#t + 1] = l end
-  t[#t + 1] = ""
-  t[#t + 1] = f.proto == "SMTP" and "The smtpd session (by process id):" or "Log lines:"
-  for _, l in ipairs(a.lines) do t[#t + 1] = "  " .. l end
-  return subject, table.concat(t, "\n") .. "\n"
+  return subject, logtext.rule_text(t, a,
+    f.proto == "SMTP" and "The smtpd session (by process id):" or "Log lines:")
 end
 
 function M.new(params)

@@ -68,11 +68,7 @@ local function format(a)
   else
     t[#t + 1] = "No address was known for this user before."
   end
-  for _, l in ipairs(logtext.notes(a)) do t[#t + 1] = l end
-  t[#t + 1] = ""
-  t[#t + 1] = "Log lines:"
-  for _, l in ipairs(a.lines) do t[#t + 1] = "  " .. l end
-  return subject, table.concat(t, "\n") .. "\n"
+  return subject, logtext.rule_text(t, a, "Log lines:")
 end
 
 function M.new(params)

@@ -77,16 +77,9 @@ local function format(a)
       logtext.format_time(a.first), logtext.format_time(a.last),
       a.source and (" (" .. a.source .. ")") or ""),
     "Reason: " .. reason }
-  for _, l in ipairs(logtext.notes(a)) do t[#t + 1] = l end
-  t[#t + 1] = ""
-  t[#t + 1] = "Error lines:"
-  for _, l in ipairs(a.lines) do t[#t + 1] = "  " .. l end
+  logtext.add_lines(logtext.add_notes(t, a), "Error lines:", a.lines)
   if a.more > 0 then t[#t + 1] = ("  (%d more not shown)"):format(a.more) end
-  if #a.context > 0 then
-    t[#t + 1] = ""
-    t[#t + 1] = "The exchange before the first error:"
-    for _, l in ipairs(a.context) do t[#t + 1] = "  " .. l end
-  end
+  if #a.context > 0 then logtext.add_lines(t, "The exchange before the first error:", a.context) end
   return subject, table.concat(t, "\n") .. "\n"
 end
 

@@ -109,11 +109,7 @@ local function format(a)
     "New prefix: " .. (new or "(none yet)") }
   if lifetime then t[#t + 1] = ("Lifetime: %d s"):format(lifetime) end
   t[#t + 1] = ("Between %s and %s."):format(logtext.format_time(a.first), logtext.format_time(a.last))
-  for _, l in ipairs(logtext.notes(a)) do t[#t + 1] = l end
-  t[#t + 1] = ""
-  t[#t + 1] = "Router lines:"
-  for _, l in ipairs(a.lines) do t[#t + 1] = "  " .. l end
-  return subject, table.concat(t, "\n") .. "\n"
+  return subject, logtext.rule_text(t, a, "Router lines:")
 end
 
 function M.new(params)

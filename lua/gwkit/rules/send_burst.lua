@@ -68,7 +68,7 @@ local function format(a)
     ("%d messages from %s between %s and %s (more than %d within %d s)."):format(a.count, who,
       logtext.format_time(a.first), logtext.format_time(a.last), f.max, f.within) }
   if f.user and f.client then t[#t + 1] = "First client address: " .. f.client end
-  for _, l in ipairs(logtext.notes(a)) do t[#t + 1] = l end
+  logtext.add_notes(t, a)
   t[#t + 1] = ""
   t[#t + 1] = "First message:"
   t[#t + 1] = "  " .. a.matches[1].line
