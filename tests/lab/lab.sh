@@ -34,6 +34,13 @@
 #                         gets the lowest free /60, as from the emulated gateway
 #   client-link NAME down|up   NAME's port on the gateway's bridge down or up
 #   client-prefix NAME    the /60 in NAME's lease file, or "none"
+#   gw-replace [MAC [PASSWORD]]  the gateway swapped for a new one: a new MAC
+#                         on its LAN side (default 02:00:5e:10:00:fd; its
+#                         link-local and EUI-64 addresses change, the other
+#                         nodes' default routes follow), a new web UI password
+#                         (default "lab-Pass 2"), Kea with a new server DUID
+#                         and an empty lease table; prints the new GW_ and
+#                         WEBUI_ lines
 # Environment: GWLAB_CLIENTS ("c1 c2 c3"), GWLAB_LIFETIME (3600 s, then the
 # lab stops itself), GWLAB_BIND_TIMEOUT (20 s), GWLAB_ROOT (/tmp),
 # GWLAB_DIR (the lab to act on; default the newest), GWLAB_P (the /56 is
@@ -212,5 +219,6 @@ client-forget) find_lab && client_forget "$@" ;;
 client-rebind) find_lab && client_rebind "$@" ;;
 client-link) find_lab && client_link "$@" ;;
 client-prefix) find_lab && client_vars "${1:-}" && lease_prefix "$C_LEASES" ;;
+gw-replace) find_lab && gw_replace "$@" ;;
 *) sed -n '3,/^set -u/p' "$SELF" | grep '^#' | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

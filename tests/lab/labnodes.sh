@@ -3,7 +3,10 @@
 # the namespaces and their links, Kea on the gateway, its web UI, and the
 # clients' dhclient. Every process is started with `ip netns exec` itself
 # (so the recorded pid is the daemon's), output to a file in the lab
-# directory, and every wait has a deadline.
+# directory, and every wait has a deadline. Kea and the web UI get a
+# session of their own (setsid, which does not fork here: the pid stays
+# theirs): a lab command run by a monitor's release or rebind command,
+# whose process group is killed at its deadline, does not take them along.
 
 PATH=$PATH:/usr/sbin:/sbin
 export PATH
@@ -67,7 +70,7 @@ kea_start() {
     kea_stop || return 1
     touch "$KEA_LEASES"
     KEA_PIDFILE_DIR=$DIR KEA_LOCKFILE_DIR=$DIR \
-        ip netns exec "$NS_GW" kea-dhcp6 -c "$KEA_CONF" </dev/null >>"$DIR/kea.out" 2>&1 &
+        setsid ip netns exec "$NS_GW" kea-dhcp6 -c "$KEA_CONF" </dev/null >>"$DIR/kea.out" 2>&1 &
     echo $! >"$DIR/kea.pid"
     kpid=$!
     n=200 # 10 s
@@ -113,10 +116,10 @@ webui_start() {
     export LAB_DIR GW_ADDR GW_MAC PREFIX56 KEA_LEASES LAB_LIFETIME
     WEBUI_PASSWORD_FILE=$DIR/webui.password
     export WEBUI_PASSWORD_FILE
-    [ -n "$cmd" ] || cmd="python3 $emu --kea-leases $KEA_LEASES --host $GW_ADDR --port 80 \
+    [ -n "$cmd" ] || cmd="python3 $emu --kea-leases $KEA_LEASES --host :: --port 80 \
 --mac $GW_MAC --prefix $PREFIX56 --user user --password-file $WEBUI_PASSWORD_FILE \
 --lifetime $LIFETIME --log $DIR/webui.log"
-    ip netns exec "$NS_GW" sh -c "exec $cmd" </dev/null >"$DIR/webui.out" 2>&1 &
+    setsid ip netns exec "$NS_GW" sh -c "exec $cmd" </dev/null >"$DIR/webui.out" 2>&1 &
     echo $! >"$DIR/webui.pid"
     wpid=$!
     n=200
@@ -135,6 +138,66 @@ webui_start() {
         n=$((n - 1))
     done
     return 1
+}
+
+# ---------------------------------------------------------------- replacement
+
+# env_drop KEY...: the lines of KEYs out of the lab's env file.
+env_drop() {
+    for _k in "$@"; do
+        grep -v "^$_k=" "$DIR/env" >"$DIR/env.tmp" || true
+        mv "$DIR/env.tmp" "$DIR/env"
+    done
+}
+
+# gw_replace [MAC [PASSWORD]]: the gateway swapped for a new one. Its LAN
+# side (br0) gets a new MAC, so its link-local and EUI-64 addresses change
+# (the old ones are gone); the other nodes' default route follows, as the
+# new gateway's Router Advertisements would make it. Kea comes back with a
+# new server DUID (DUID-LL of the new MAC) and an empty lease table; the
+# web UI with the new MAC, the new address and a new password (in
+# webui.password; the old web UI log is kept as webui.log.old). The
+# clients keep what they hold. Prints the changed KEY=VALUE lines.
+gw_replace() {
+    new_mac=$(echo "${1:-02:00:5e:10:00:fd}" | tr 'A-F' 'a-f')
+    echo "$new_mac" | grep -qE '^([0-9a-f]{2}:){5}[0-9a-f]{2}$' || die "bad MAC '$new_mac'"
+    [ "$new_mac" != "$GW_MAC" ] || die "the gateway has MAC $GW_MAC already"
+    # shellcheck disable=SC2046
+    terminate $(pid_of "$DIR/webui.pid" "$DIR/") || die "the web UI does not exit"
+    kea_stop || die "Kea does not exit"
+    GW_MAC=$new_mac
+    GW_ADDR=${PREFIX56%00::/56}00:$(eui64 "$GW_MAC")
+    GW_LL=$(link_local "$(eui64 "$GW_MAC")")
+    # Down and up: the kernel makes the link-local address of the new MAC.
+    if ! { ip -n "$NS_GW" -6 addr flush dev br0 scope global &&
+        ip -n "$NS_GW" link set br0 down &&
+        ip -n "$NS_GW" link set br0 address "$GW_MAC" &&
+        ip -n "$NS_GW" link set br0 up &&
+        ip -n "$NS_GW" -6 addr add "$GW_ADDR/64" dev br0 nodad; }; then
+        die "cannot change br0"
+    fi
+    until_true 10 has_link_local "$NS_GW" br0 || die "no link-local address on br0"
+    for ns in "$NS_MON" $(for c in $(echo "$CLIENTS" | tr ',' ' '); do echo "$PFX$LAB_ID-$c"; done); do
+        ip -n "$ns" -6 route replace default via "$GW_LL" dev wan0 || die "route in $ns"
+    done
+    env_drop GW_MAC GW_ADDR GW_LL WEBUI_URL WEBUI_USER WEBUI_PASSWORD_FILE WEBUI_LOG
+    {
+        echo "GW_MAC=$GW_MAC"
+        echo "GW_ADDR=$GW_ADDR"
+        echo "GW_LL=$GW_LL"
+    } >>"$DIR/env"
+    rm -f "$DIR/kea-dhcp6-serverid" "$KEA_LEASES".*
+    : >"$KEA_LEASES"
+    kea_config || die "Kea configuration"
+    kea_start || die "Kea did not start"
+    [ -f "$DIR/webui.log" ] && mv "$DIR/webui.log" "$DIR/webui.log.old"
+    if [ -n "${WEBUI_URL:-}" ]; then
+        LIFETIME=$LAB_LIFETIME GWLAB_WEBUI_PASSWORD=${2:-lab-Pass 2} webui_start ||
+            die "web UI did not start (see $DIR/webui.out)"
+    else
+        echo "WEBUI_URL=" >>"$DIR/env"
+    fi
+    grep -E '^(GW_|WEBUI_)' "$DIR/env"
 }
 
 # ---------------------------------------------------------------- pd-monitor

@@ -169,7 +169,7 @@ describe("the PD readers", function()
                   preferred = 14400, max_life = 14400 }, r.leases[2].prefixes[1])
   end)
 
-  it("take the last iaprefix of the last lease block, unless it expired", function()
+  it("take the prefix of the last lease block, unless it expired", function()
     local p, duid = readers.dhclient_current(LEASES, 1717043600 + 100)
     assert.equal("2001:db8:1234:5610::/60", p)
     assert.equal(DUID, duid)
@@ -179,6 +179,69 @@ describe("the PD readers", function()
     -- a mark: a lease that started before it is not the answer to a rebind
     local stale = readers.dhclient_current(LEASES, 1717043600 + 100, 1717043600 + 50)
     assert.is_false(stale)
+  end)
+
+  -- Lease files of the lab (tests/lab: Kea 2.2, dhclient 4.4 -6 -P -D LL),
+  -- c2's. rebind: after a gateway reboot c2 rebound with its ...10 as a
+  -- hint; Kea gave ...20 and took ...10 back (lifetime 0), listed LAST.
+  -- merge: c2 released ...10 (the first block, "released;"), c1 took it,
+  -- c2's Solicit asked for it again; Kea gave ...20 and dhclient merged
+  -- the old ...10 in FIRST, with its old times.
+  local FIX = support.top .. "/tests/fixtures/dhclient/"
+  local C2_DUID = "00:03:00:01:02:00:5e:10:00:02"
+  local T = 1795443400                  -- soon after the last lease of both files
+
+  it("take the valid prefix that started last, not one the server took back", function()
+    local text = assert(support.read(FIX .. "c2-rebind.leases"))
+    local r = assert(readers.parse_dhclient(text))
+    local last = r.leases[#r.leases]
+    assert.equal(2, #last.prefixes)
+    assert.same({ "2001:db8:1234:5620::/60", 14400 }, { last.prefixes[1].prefix, last.prefixes[1].max_life })
+    assert.same({ "2001:db8:1234:5610::/60", 0 }, { last.prefixes[2].prefix, last.prefixes[2].max_life })
+    local p, duid = readers.dhclient_current(text, T)
+    assert.equal("2001:db8:1234:5620::/60", p)
+    assert.equal(C2_DUID, duid)
+    -- the answer to a rebind that started after a release at T - 30
+    assert.equal("2001:db8:1234:5620::/60", (readers.dhclient_current(text, T, T - 30)))
+    -- every entry taken back: holds none
+    local gone, _, why = readers.dhclient_current((text:gsub("max%-life 14400", "max-life 0")), T)
+    assert.is_false(gone)
+    assert.matches("5620::/60 was taken back by the server %(lifetime 0%)", why)
+    local dir = support.tmpdir("pd")
+    support.write(dir .. "/l", text)
+    local reader = readers.new({ lease_file = dir .. "/l" }, { now = function() return T end })
+    assert.equal("2001:db8:1234:5620::/60", (reader:read()))
+  end)
+
+  it("take the new prefix, not the old one dhclient merged in first with its old times", function()
+    local text = assert(support.read(FIX .. "c2-merge.leases"))
+    local r = assert(readers.parse_dhclient(text))
+    assert.is_true(r.leases[1].released)
+    assert.is_nil(r.leases[2].released)
+    assert.same({ "2001:db8:1234:5610::/60", "2001:db8:1234:5620::/60" },
+                { r.leases[2].prefixes[1].prefix, r.leases[2].prefixes[2].prefix })
+    assert.equal("2001:db8:1234:5620::/60", (readers.dhclient_current(text, T)))
+    assert.equal("2001:db8:1234:5620::/60", (readers.dhclient_current(text, T, 1795443354)))
+    -- the merged ...10 runs out 5 s before ...20: then ...20 alone, then none
+    assert.equal("2001:db8:1234:5620::/60", (readers.dhclient_current(text, 1795443351 + 14403)))
+    local gone, _, why = readers.dhclient_current(text, 1795443356 + 14401)
+    assert.is_false(gone)
+    assert.matches("expired", why)
+  end)
+
+  it("read a lease block marked released as holding nothing", function()
+    local text = assert(support.read(FIX .. "c2-merge.leases"))
+    local first = text:match("^(.-\n}\n)lease6")           -- the DUID and the released block
+    assert.truthy(first and first:find("released;", 1, true))
+    local v, duid, why = readers.dhclient_current(first, T)
+    assert.is_false(v)
+    assert.equal(C2_DUID, duid)
+    assert.matches("5610::/60 was released", why)
+    local real = assert(support.read(FIX .. "released.leases"))
+    v, duid, why = readers.dhclient_current(real, T)
+    assert.is_false(v)
+    assert.equal("00:03:00:01:02:00:5e:10:00:01", duid)
+    assert.matches("was released", why)
   end)
 
   it("read a lease file with only the DUID as holding nothing", function()

@@ -1,8 +1,10 @@
 -- gwkit.pd.readers: how the PD monitor learns which prefix a client holds.
 -- Four ways, one per config form:
 --   { command = "..." | argv, pattern = "Lua pattern capturing the prefix" }
---   { lease_file = PATH }       ISC dhclient -6 lease file: the last
---                               iaprefix of the last lease6 block
+--   { lease_file = PATH }       ISC dhclient -6 lease file: in the last
+--                               lease6 block (none if it is marked
+--                               released), the valid iaprefix that
+--                               started last
 --   { syslog = true | "pattern", file = PATH }
 --                               a Yamaha router's "Add IPv6 prefix
 --                               2001:db8:..::/64 (Lifetime: N) via LAN1 by
@@ -136,8 +138,9 @@ end
 local function num(w) return tonumber(type(w) == "string" and w or nil) end
 
 -- Parses a dhclient -6 lease file. Returns { duid = "00:01:..." | nil,
--- leases = { { interface, duid, prefixes = { { prefix, starts,
--- preferred, max_life, iaid } } } } } (file order), or nil, err.
+-- leases = { { interface, duid, released = true | nil, prefixes = {
+-- { prefix, starts, preferred, max_life, iaid } } } } } (file order), or
+-- nil, err.
 function M.parse_dhclient(text)
   local list = statements(tokens(text), 1, 0)
   if not list then return nil, "pd: dhclient lease file does not parse" end
@@ -151,6 +154,7 @@ function M.parse_dhclient(text)
       for _, s in ipairs(st.block) do
         local v = s.words
         if v[1] == "interface" and type(v[2]) == "table" then lease.interface = v[2].str
+        elseif v[1] == "released" and not s.block then lease.released = true
         elseif v[1] == "option" and v[2] == "dhcp6.client-id" then
           lease.duid = type(v[3]) == "table" and hexbytes(v[3].str) or M.duid(v[3])
         elseif v[1] == "ia-pd" and s.block then
@@ -178,23 +182,40 @@ function M.parse_dhclient(text)
   return r
 end
 
--- The prefix a lease file says the client holds now: the last iaprefix of
--- the last lease6 block; false when there is none, it expired, or (since)
--- it started before the mark. Second value: the DUID.
+-- The prefix a lease file says the client holds now. Only the last lease6
+-- block counts, and none when dhclient -r marked it "released;". In it,
+-- dhclient 4.4 may list several iaprefix entries: after a Rebind it keeps
+-- the one the server took back (max-life 0) until it expires, and after a
+-- Solicit whose hint was refused it merges the old lease's prefix in with
+-- its old times. The current one is the valid entry (max-life > 0, not run
+-- out at `now`) that started last (the later one of equal starts).
+-- false when there is none, or (since) it started before the mark.
+-- Second value: the DUID; third (with false): why.
 function M.dhclient_current(text, now, since)
   local r, err = M.parse_dhclient(text)
   if not r then return nil, err end
   local last = r.leases[#r.leases]
   local duid = (last and last.duid) or r.duid
-  local p = last and last.prefixes[#last.prefixes]
-  if not p then return false, duid, "no prefix in the lease file" end
-  if p.starts and p.max_life and now and p.starts + p.max_life < now then
-    return false, duid, "the lease of " .. p.prefix .. " expired"
+  if not last or #last.prefixes == 0 then return false, duid, "no prefix in the lease file" end
+  if last.released then
+    return false, duid, "the lease of " .. last.prefixes[#last.prefixes].prefix .. " was released"
   end
-  if since and p.starts and p.starts < since - 2 then
-    return false, duid, "the lease of " .. p.prefix .. " is from before the release"
+  local best, why
+  for _, p in ipairs(last.prefixes) do
+    local starts = p.starts or 0
+    if p.max_life == 0 then
+      why = why or (p.prefix .. " was taken back by the server (lifetime 0)")
+    elseif p.max_life and now and starts + p.max_life < now then
+      why = "the lease of " .. p.prefix .. " expired"
+    elseif not best or starts >= (best.starts or 0) then
+      best = p
+    end
   end
-  return p.prefix, duid
+  if not best then return false, duid, why end
+  if since and best.starts and best.starts < since - 2 then
+    return false, duid, "the lease of " .. best.prefix .. " is from before the release"
+  end
+  return best.prefix, duid
 end
 
 -- Yamaha syslog ---------------------------------------------------------------
