@@ -8,13 +8,22 @@
 #   build-os/ (x86-64 -Os), $BUILD (x86-64 -O2), build-armhf-os/, build-armhf/
 # (make cross ARCH=armhf, which installs the cross compiler: root, first time).
 # OpenSSL and libc are linked dynamically by all of them and not counted.
+# Then gwkitd at run time (peak RSS idle and sending, CPU, system calls and
+# disk writes over an idle minute, beside swatch): tests/bench/gwkitd_footprint.sh,
+# started in the background first so that its minute overlaps the builds.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 2
 BUILD=${BUILD:-build}
 work=$(mktemp -d /tmp/gwkit-footprint.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+gwkitd_job=""
+trap '[ -n "$gwkitd_job" ] && kill "$gwkitd_job" 2>/dev/null; rm -rf "$work"' EXIT
+trap 'exit 1' INT TERM HUP
 log=$work/log
+
+make -s BUILD="$BUILD" "$BUILD/gwkit/core.stripped.so" >>"$log" 2>&1
+BUILD=$BUILD sh tests/bench/gwkitd_footprint.sh >"$work/gwkitd.txt" 2>&1 &
+gwkitd_job=$!
 
 size() { [ -f "$1" ] && wc -c < "$1" | tr -d ' ' || echo n/a; }
 sum() { t=0; for f in "$@"; do [ -f "$f" ] || { echo n/a; return; }; t=$((t + $(wc -c < "$f"))); done; echo $t; }
@@ -22,9 +31,10 @@ sum() { t=0; for f in "$@"; do [ -f "$f" ] || { echo n/a; return; }; t=$((t + $(
 # gwkit, both architectures, both optimisation levels.
 {
     make -s BUILD=build-os OPT=-Os build-os/gwkit/core.stripped.so
-    make -s BUILD="$BUILD" "$BUILD/gwkit/core.stripped.so"
-    make -s cross ARCH=armhf OPT=-Os
-    make -s cross ARCH=armhf
+    # BUILD named: run.sh exports its own BUILD, which would win over the
+    # Makefile's build-armhf(-os) default
+    make -s cross ARCH=armhf OPT=-Os BUILD=build-armhf-os
+    make -s cross ARCH=armhf BUILD=build-armhf
 } >>"$log" 2>&1
 
 # LuaSocket + LuaSec as Debian ships them (already stripped).
@@ -82,3 +92,9 @@ else
     arm_luac=n/a
 fi
 row "gwkit Lua files, luac5.1 -s" "$(luac_total luac5.1)" "$arm_luac"
+
+echo
+if wait "$gwkitd_job"; then cat "$work/gwkitd.txt"; else
+    echo "(tests/bench/gwkitd_footprint.sh failed:)"; cat "$work/gwkitd.txt"
+fi
+gwkitd_job=""
