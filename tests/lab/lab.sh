@@ -49,6 +49,10 @@
 # hgw_emu.py; it sees LAB_DIR, GW_ADDR, KEA_LEASES ... in its environment),
 # GWLAB_WEBUI_PASSWORD (the web UI password of user "user").
 set -u
+# Under the sanitizer run the test interpreter preloads the ASan runtime;
+# system tools (ip, Kea, dhclient) must not inherit it (iproute2 trips
+# ASan's strncpy-overlap check). The lab never runs gwkit's Lua itself.
+unset LD_PRELOAD
 
 SELF=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 HERE=$(dirname "$SELF")

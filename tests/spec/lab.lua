@@ -120,7 +120,9 @@ end
 -- test run, so gwkit modules load there.
 function M.lua_in(lab, node, code)
   local lua = os.getenv("GWKIT_LUA") or "lua5.1"
-  return M.exec(lab, node, ("%s -e %s"):format(q(lua), q(code)))
+  -- GWKIT_LUA is a command prefix (e.g. "qemu-arm -L SYSROOT .../lua5.1"):
+  -- not quoted as one word.
+  return M.exec(lab, node, ("%s -e %s"):format(lua, q(code)))
 end
 
 -- ---------------------------------------------------------------- leases
@@ -216,7 +218,7 @@ end
 
 -- Namespaces named gwlab-*.
 function M.namespaces()
-  local ok, out = run("ip netns list", tmpfile())
+  local ok, out = run("env -u LD_PRELOAD ip netns list", tmpfile())
   assert(ok, out)
   local list = {}
   for name in out:gmatch("(gwlab%-%S+)") do list[#list + 1] = name end
@@ -240,7 +242,7 @@ end
 -- The host's own network state (links, addresses, routes, IPv6
 -- forwarding and DAD settings) as text, to compare before and after.
 function M.host_net()
-  local ok, out = run("ip -o link show | sed 's/ qdisc.*//'; ip -o addr show | sed 's/valid_lft.*//';" ..
+  local ok, out = run("unset LD_PRELOAD; ip -o link show | sed 's/ qdisc.*//'; ip -o addr show | sed 's/valid_lft.*//';" ..
     " ip -4 route show table all; ip -6 route show table all | sed 's/ expires [0-9]*sec//';" ..
     " cd /proc/sys/net/ipv6/conf && cat all/forwarding all/accept_dad default/accept_dad" ..
     " default/accept_ra", tmpfile())
