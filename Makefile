@@ -168,8 +168,9 @@ else
 endif
 endif
 
+# One demo or test suite at a time per machine (fixed loopback ports).
 demo: deps all
-	@LUA=$(LUA) BUILD=$(BUILD) sh tests/demo.sh
+	@LUA=$(LUA) BUILD=$(BUILD) flock $${GWKIT_TEST_LOCK:-/tmp/gwkit-test.lock} sh tests/demo.sh
 
 bench: deps all
 	@LUA=$(LUA) BUILD=$(BUILD) sh tests/bench/run.sh
