@@ -242,7 +242,8 @@ end
 -- The host's own network state (links, addresses, routes, IPv6
 -- forwarding and DAD settings) as text, to compare before and after.
 function M.host_net()
-  local ok, out = run("unset LD_PRELOAD; ip -o link show | sed 's/ qdisc.*//'; ip -o addr show | sed 's/valid_lft.*//';" ..
+  local ok, out = run("unset LD_PRELOAD; ip -o link show | sed 's/ qdisc.*//';" ..
+    " ip -o addr show | sed 's/valid_lft.*//';" ..
     " ip -4 route show table all; ip -6 route show table all | sed 's/ expires [0-9]*sec//';" ..
     " cd /proc/sys/net/ipv6/conf && cat all/forwarding all/accept_dad default/accept_dad" ..
     " default/accept_ra", tmpfile())
