@@ -25,7 +25,7 @@ LIFETIME=900 # every server started here stops by itself after this
 need=""
 for p in msmtp:msmtp curl:curl swaks:swaks python3:/usr/bin/python3 time:/usr/bin/time \
     valgrind:valgrind hyperfine:hyperfine lua-socket:/usr/share/lua/5.1/socket.lua \
-    lua-sec:/usr/share/lua/5.1/ssl.lua binutils:strip; do
+    lua-sec:/usr/share/lua/5.1/ssl.lua binutils:strip strace:strace swatch:swatchdog; do
     pkg=${p%%:*} cmd=${p#*:}
     case $cmd in
     /*) [ -e "$cmd" ] || need="$need $pkg" ;;
