@@ -14,13 +14,7 @@ local function q(s)
 end
 M.quote = q
 
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+local read = require("support").read       -- one file reader for the specs
 M.read = read
 
 -- run(cmd, outfile) -> ok, output: the shell command's status and its
