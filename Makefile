@@ -201,6 +201,11 @@ env:
 # Laid out as Debian's Lua packages are: $(LUA_LIBDIR)/gwkit/core.so, every
 # Lua file of lua/gwkit (subdirectories kept) under $(LUA_SHAREDIR)/gwkit,
 # scripts in $(BINDIR). install-strip installs a stripped core.so.
+# LUAC=luac5.1 installs the Lua files compiled and stripped (luac -s), so
+# that require does not parse them (tests/bench/RESULTS.md). PUC Lua 5.1
+# only: LuaJIT does not load that bytecode. It depends on the word size and
+# byte order: a cross build needs the target's luac (under qemu).
+LUAC      ?=
 LUA_FILES := $(shell find lua/gwkit -name '*.lua' 2>/dev/null | sort)
 SCRIPTS   := $(filter-out scripts/packaging,$(wildcard scripts/*))
 INSTALL_SO ?= $(SO)
@@ -209,7 +214,10 @@ install: all
 	install -m 0755 $(INSTALL_SO) $(DESTDIR)$(LUA_LIBDIR)/gwkit/core.so
 	for f in $(LUA_FILES:lua/%=%); do \
 	  install -d $(DESTDIR)$(LUA_SHAREDIR)/$$(dirname $$f) && \
-	  install -m 0644 lua/$$f $(DESTDIR)$(LUA_SHAREDIR)/$$f || exit 1; done
+	  if [ -n "$(LUAC)" ]; then \
+	    $(LUAC) -s -o $(DESTDIR)$(LUA_SHAREDIR)/$$f lua/$$f && \
+	    chmod 0644 $(DESTDIR)$(LUA_SHAREDIR)/$$f; \
+	  else install -m 0644 lua/$$f $(DESTDIR)$(LUA_SHAREDIR)/$$f; fi || exit 1; done
 	for s in $(SCRIPTS); do install -m 0755 $$s $(DESTDIR)$(BINDIR)/ || exit 1; done
 
 install-strip: all $(BUILD)/gwkit/core.stripped.so

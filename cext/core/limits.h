@@ -91,4 +91,14 @@
 #define GW_PAGE_TAG_NAME       15       /* tag name bytes compared */
 #define GW_PAGE_ENTITY_MAX     32       /* bytes of one character reference */
 
+/* SMTP batches: several transactions in one pipelined flight (cext/smtp/batch.c) */
+#define GW_SMTP_BATCH_MAX      32       /* messages in one flight */
+#define GW_SMTP_BATCH_REPLIES  256      /* replies one flight may ask for (bounds what the
+                                           server writes while we still write) */
+#define GW_SMTP_BATCH_CALL_MAX 1000     /* messages in one smtp_session_mail_batch call */
+
+/* CA bundles read without OpenSSL parsing every certificate (cext/net/cabundle.c) */
+#define GW_CABUNDLE_BYTES      (8u * 1024 * 1024) /* a bundle file indexed (larger: loaded whole) */
+#define GW_CABUNDLE_CERTS      4096     /* certificates of one bundle indexed */
+
 #endif

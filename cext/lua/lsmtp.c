@@ -183,22 +183,29 @@ static int l_info(lua_State *L)
     return 1;
 }
 
+/* The credentials table at index t; returns the mechanism. */
+static const char *check_creds(lua_State *L, int t, sasl_creds *cr)
+{
+    const char *mech;
+    luaL_checktype(L, t, LUA_TTABLE);
+    memset(cr, 0, sizeof *cr);
+    mech = field(L, t, "mechanism", NULL);
+    if (!mech)
+        glue_fielderror(L, "mechanism", "string expected");
+    cr->user = field(L, t, "user", NULL);
+    cr->password = field(L, t, "password", NULL);
+    cr->token = field(L, t, "token", NULL);
+    cr->host = field(L, t, "host", NULL);
+    cr->port = (unsigned)glue_optnumber(L, t, "port", 0);
+    return mech;
+}
+
 static int l_auth(lua_State *L)
 {
     lconn *c = check_conn(L);
     sasl_creds cr;
-    const char *mech, *nonce;
+    const char *mech = check_creds(L, 2, &cr), *nonce;
     gw_err e;
-    luaL_checktype(L, 2, LUA_TTABLE);
-    memset(&cr, 0, sizeof cr);
-    mech = field(L, 2, "mechanism", NULL);
-    if (!mech)
-        glue_fielderror(L, "mechanism", "string expected");
-    cr.user = field(L, 2, "user", NULL);
-    cr.password = field(L, 2, "password", NULL);
-    cr.token = field(L, 2, "token", NULL);
-    cr.host = field(L, 2, "host", NULL);
-    cr.port = (unsigned)glue_optnumber(L, 2, "port", 0);
     nonce = field(L, 2, "test_nonce", NULL);
     if (!c->s.io)
         luaL_error(L, "smtp: attempt to use a closed connection");
@@ -222,24 +229,27 @@ static void push_rcpts(lua_State *L, const smtp_rcpt *r, size_t n)
     }
 }
 
-static int l_mail(lua_State *L)
+/* The envelope and the message at from_idx, from_idx + 1, from_idx + 2
+ * (checked before anything is allocated), then the engine call: mail or,
+ * with credentials, auth_mail. */
+static int mail_call(lua_State *L, lconn *c, int from_idx, const char *mech, const sasl_creds *cr)
 {
-    lconn *c = check_conn(L);
-    const char *from = luaL_checkstring(L, 2), *msg, **rcpts;
+    const char *from = luaL_checkstring(L, from_idx), *msg, **rcpts;
+    int rt = from_idx + 1;
     size_t i, n, len, fromlen;
     smtp_rcpt *res;
     gw_err e;
     int rc;
-    luaL_checktype(L, 3, LUA_TTABLE);
-    msg = luaL_checklstring(L, 4, &len);
-    lua_tolstring(L, 2, &fromlen);
-    luaL_argcheck(L, strlen(from) == fromlen, 2, "NUL in address");
-    n = lua_objlen(L, 3);
-    luaL_argcheck(L, n >= 1 && n <= GW_SMTP_RCPT_MAX, 3, "1 to 100 recipients expected");
+    luaL_checktype(L, rt, LUA_TTABLE);
+    msg = luaL_checklstring(L, from_idx + 2, &len);
+    lua_tolstring(L, from_idx, &fromlen);
+    luaL_argcheck(L, strlen(from) == fromlen, from_idx, "NUL in address");
+    n = lua_objlen(L, rt);
+    luaL_argcheck(L, n >= 1 && n <= GW_SMTP_RCPT_MAX, rt, "1 to 100 recipients expected");
     for (i = 1; i <= n; i++) {
-        lua_rawgeti(L, 3, (int)i);
+        lua_rawgeti(L, rt, (int)i);
         if (lua_type(L, -1) != LUA_TSTRING || strlen(lua_tostring(L, -1)) != lua_objlen(L, -1))
-            luaL_argerror(L, 3, "recipients must be strings");
+            luaL_argerror(L, rt, "recipients must be strings");
         lua_pop(L, 1);
     }
     if (!c->s.io)
@@ -252,11 +262,12 @@ static int l_mail(lua_State *L)
         return luaL_error(L, "smtp: out of memory");
     }
     for (i = 0; i < n; i++) {
-        lua_rawgeti(L, 3, (int)i + 1);
+        lua_rawgeti(L, rt, (int)i + 1);
         rcpts[i] = lua_tostring(L, -1);     /* kept alive by the table */
         lua_pop(L, 1);
     }
-    rc = smtp_session_mail(&c->s, from, rcpts, n, msg, len, res, &e);
+    rc = mech ? smtp_session_auth_mail(&c->s, mech, cr, from, rcpts, n, msg, len, res, &e)
+              : smtp_session_mail(&c->s, from, rcpts, n, msg, len, res, &e);
     if (rc != 0) {
         conn_fail(L, c, &e);
         push_rcpts(L, res, n);
@@ -272,9 +283,143 @@ static int l_mail(lua_State *L)
         push_rcpts(L, res, n);
         lua_setfield(L, -2, "rcpts");
     }
+    if (mech) {
+        /* Did the AUTH succeed, and how did it end (also when the message
+         * went through without it). */
+        set_flag(L, "authenticated", c->s.authenticated);
+        if (c->s.auth_result.code) {
+            lua_pushinteger(L, c->s.auth_result.code);
+            lua_setfield(L, -2, "auth_code");
+            lua_pushstring(L, c->s.auth_result.reply);
+            lua_setfield(L, -2, "auth_reply");
+        }
+    }
     free(rcpts);
     free(res);
     return rc != 0 ? 3 : 1;
+}
+
+static int l_mail(lua_State *L)
+{
+    return mail_call(L, check_conn(L), 2, NULL, NULL);
+}
+
+/* conn:auth_mail(creds, from, rcpts, msg): AUTH and the first message,
+ * in one flight when the mechanism and the server allow it (PLAIN with
+ * PIPELINING, RFC 4954 4). */
+static int l_auth_mail(lua_State *L)
+{
+    lconn *c = check_conn(L);
+    sasl_creds cr;
+    const char *mech = check_creds(L, 2, &cr);
+    return mail_call(L, c, 3, mech, &cr);
+}
+
+/* A string field of the message table at -1 with no NUL inside; NULL if
+ * absent or not a string. */
+static const char *msg_field(lua_State *L, const char *k, size_t *len)
+{
+    const char *v;
+    lua_getfield(L, -1, k);
+    v = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, len) : NULL;
+    lua_pop(L, 1);                          /* kept alive by the message table */
+    return v;
+}
+
+/* conn:mail_batch{ {from=, rcpts={...}, msg=}, ... }: several messages in
+ * one pipelined flight where the server allows it (PIPELINING and
+ * CHUNKING, smtp_session_mail_batch). Returns a list: for each message what
+ * conn:mail returns on success, or {error=, kind=, code=, reply=, rcpts=,
+ * closed=} when it was not taken. */
+static int l_mail_batch(lua_State *L)
+{
+    lconn *c = check_conn(L);
+    size_t k, i, j, len, total = 0;
+    smtp_batch_msg *m;
+    const char **rp;
+    smtp_rcpt *res;
+    luaL_checktype(L, 2, LUA_TTABLE);
+    k = lua_objlen(L, 2);
+    luaL_argcheck(L, k >= 1 && k <= GW_SMTP_BATCH_CALL_MAX, 2, "1 to 1000 messages expected");
+    for (i = 1; i <= k; i++) {              /* everything checked before anything is allocated */
+        const char *v;
+        size_t n;
+        lua_rawgeti(L, 2, (int)i);
+        if (!lua_istable(L, -1))
+            luaL_argerror(L, 2, "messages must be tables");
+        if (!(v = msg_field(L, "from", &len)) || strlen(v) != len)
+            luaL_argerror(L, 2, "from: string without NUL expected");
+        if (!msg_field(L, "msg", &len))
+            luaL_argerror(L, 2, "msg: string expected");
+        lua_getfield(L, -1, "rcpts");
+        n = lua_istable(L, -1) ? lua_objlen(L, -1) : 0;
+        if (n < 1 || n > GW_SMTP_RCPT_MAX)
+            luaL_argerror(L, 2, "rcpts: 1 to 100 recipients expected");
+        for (j = 1; j <= n; j++) {
+            lua_rawgeti(L, -1, (int)j);
+            if (lua_type(L, -1) != LUA_TSTRING || strlen(lua_tostring(L, -1)) != lua_objlen(L, -1))
+                luaL_argerror(L, 2, "rcpts: recipients must be strings");
+            lua_pop(L, 1);
+        }
+        total += n;
+        lua_pop(L, 2);
+    }
+    if (!c->s.io)
+        luaL_error(L, "smtp: attempt to use a closed connection");
+    m = calloc(k, sizeof *m);
+    rp = malloc(total * sizeof *rp);
+    res = calloc(total, sizeof *res);
+    if (!m || !rp || !res) {
+        free(m);
+        free(rp);
+        free(res);
+        return luaL_error(L, "smtp: out of memory");
+    }
+    for (i = 0, total = 0; i < k; i++) {
+        lua_rawgeti(L, 2, (int)i + 1);
+        m[i].from = msg_field(L, "from", &len);
+        m[i].msg = msg_field(L, "msg", &m[i].len);
+        lua_getfield(L, -1, "rcpts");
+        m[i].n = lua_objlen(L, -1);
+        m[i].rcpts = rp + total;
+        m[i].results = res + total;
+        for (j = 0; j < m[i].n; j++) {
+            lua_rawgeti(L, -1, (int)j + 1);
+            rp[total++] = lua_tostring(L, -1);
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 2);
+    }
+    smtp_session_mail_batch(&c->s, m, k);
+    lua_createtable(L, (int)k, 0);
+    for (i = 0; i < k; i++) {
+        lua_createtable(L, 0, 4);
+        if (m[i].rc != 0) {
+            lua_pushstring(L, m[i].err.msg);
+            lua_setfield(L, -2, "error");
+            lua_pushstring(L, gw_kind_name(m[i].err.kind));
+            lua_setfield(L, -2, "kind");
+            if (m[i].err.code) {
+                lua_pushinteger(L, m[i].err.code);
+                lua_setfield(L, -2, "code");
+            }
+            set_flag(L, "closed", c->s.broken);
+        } else {
+            lua_pushinteger(L, m[i].final.code);
+            lua_setfield(L, -2, "code");
+        }
+        if (m[i].final.code) {
+            lua_pushstring(L, m[i].final.reply);
+            lua_setfield(L, -2, "reply");
+        }
+        push_rcpts(L, m[i].results, m[i].n);
+        lua_setfield(L, -2, "rcpts");
+        lua_rawseti(L, -2, (int)i + 1);
+    }
+    free(m);
+    free(rp);
+    free(res);
+    return 1;
 }
 
 static int l_rset(lua_State *L)
@@ -326,7 +471,8 @@ static int l_choose(lua_State *L)
 }
 
 static const luaL_Reg conn_methods[] = {
-    {"info", l_info}, {"auth", l_auth}, {"mail", l_mail}, {"rset", l_rset},
+    {"info", l_info}, {"auth", l_auth}, {"mail", l_mail}, {"auth_mail", l_auth_mail},
+    {"mail_batch", l_mail_batch}, {"rset", l_rset},
     {"alive", l_alive}, {"quit", l_quit}, {"close", l_close}, {NULL, NULL}
 };
 

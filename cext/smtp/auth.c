@@ -4,6 +4,7 @@
 #include <string.h>
 #include "session.h"
 #include "wire.h"
+#include "txn.h"
 
 /* Cancels an exchange we cannot continue ("*", RFC 4954 4) and reads the
  * server's 501. Keeps the error already in e. */
@@ -82,6 +83,7 @@ static int exchange(smtp_session *s, sasl_client *c, gw_buf *line, gw_err *e)
             return -1;
         gw_buf_reset(line);
     }
+    smtp_txn_keep(&s->auth_result, s);
     if (s->reply.code == 235) {
         if (sasl_client_finish(c, e) != 0)
             return smtp_wire_fail(s, e);    /* never send mail on that connection */
@@ -105,6 +107,7 @@ int smtp_session_auth(smtp_session *s, const char *mech, const sasl_creds *cr,
     gw_err_clear(e);
     if (s->broken || !s->io)
         return gw_err_set(e, GW_ECLOSED, "smtp: the connection is closed");
+    memset(&s->auth_result, 0, sizeof s->auth_result);
     if (sasl_client_start(&c, mech, cr, e) != 0)
         return -1;
     c.test_nonce = test_nonce;

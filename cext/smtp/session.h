@@ -1,7 +1,7 @@
 /* The SMTP client session engine (RFC 5321, 3207 STARTTLS, 4954 AUTH,
- * 2920 PIPELINING, 1870 SIZE, 6152 8BITMIME, 6531 SMTPUTF8). It drives one
- * connection through a gw_io; the choice of mechanism and the retry policy
- * belong to the caller (the Lua layer). */
+ * 2920 PIPELINING, 3030 CHUNKING, 1870 SIZE, 6152 8BITMIME, 6531 SMTPUTF8).
+ * It drives one connection through a gw_io; the choice of mechanism and the
+ * retry policy belong to the caller (the Lua layer). */
 #ifndef GW_SMTP_SESSION_H
 #define GW_SMTP_SESSION_H
 
@@ -18,6 +18,11 @@ enum { SMTP_TLS_NONE = 0, SMTP_TLS_STARTTLS = 1, SMTP_TLS_IMPLICIT = 2 };
  * of ours. Secrets never reach it: AUTH responses arrive as "<redacted>". */
 typedef void (*smtp_trace_fn)(void *ud, int dir, const char *line, size_t len);
 
+typedef struct smtp_rcpt {
+    int code;
+    char reply[256];        /* the server's last reply line, truncated */
+} smtp_rcpt;
+
 typedef struct smtp_opts {
     const char *host;
     unsigned port;
@@ -28,11 +33,6 @@ typedef struct smtp_opts {
     double timeout;         /* seconds for each step (connect, handshake, reply) */
 } smtp_opts;
 
-typedef struct smtp_rcpt {
-    int code;
-    char reply[256];        /* the server's last reply line, truncated */
-} smtp_rcpt;
-
 typedef struct smtp_session {
     gw_io *io;
     gw_reader rd;
@@ -42,6 +42,7 @@ typedef struct smtp_session {
     int tls_active;
     int broken;             /* the connection can no longer be used */
     int authenticated;
+    smtp_rcpt auth_result;  /* the reply that ended the last AUTH exchange (code 0: none) */
     double timeout;
     smtp_trace_fn trace;
     void *trace_ud;
@@ -75,6 +76,64 @@ int smtp_session_auth(smtp_session *s, const char *mech, const sasl_creds *cr,
 int smtp_session_mail(smtp_session *s, const char *from, const char *const *rcpts,
                       size_t n, const char *msg, size_t len, smtp_rcpt *results,
                       gw_err *e);
+/* AUTH and the first message in one flight. RFC 4954 4 lets AUTH open a
+ * pipelined group when it carries an initial response, the mechanism
+ * completes in one round trip and no security layer is negotiated (PLAIN;
+ * EXTERNAL, which gwkit does not have). So with PLAIN and PIPELINING:
+ * "AUTH PLAIN <initial response>", MAIL, RCPT..., then BDAT n LAST and the
+ * message (CHUNKING) or DATA, in one write, the replies read in order; after
+ * DATA the message goes only once the AUTH was accepted and DATA answered
+ * 354. Any other mechanism, or no PIPELINING: smtp_session_auth, then
+ * smtp_session_mail. The envelope and the message are checked before
+ * anything is sent.
+ * 0: authenticated and the message accepted (results, s->reply as for
+ *   smtp_session_mail); or the AUTH was refused and the server took the
+ *   message all the same (a 250 to BDAT LAST after MAIL and a RCPT were
+ *   accepted): s->authenticated is then 0 and s->auth_result holds the
+ *   refusal. The message is in the server's hands: do not send it again.
+ * -1 with e set:
+ *   GW_EAUTH_FAILED, e->code and s->reply the AUTH reply (4xx or 5xx): the
+ *     replies to the pipelined commands were read and none of them is a
+ *     result (results are zeroed); a transaction the server opened is
+ *     RSET, and a 354 to DATA closes the connection (no message goes after
+ *     a refused AUTH). The session can take the next AUTH unless the
+ *     server hung up (s->broken).
+ *   with s->authenticated set: the errors of smtp_session_mail.
+ *   otherwise: GW_EBAD_ARGUMENT or GW_EDATA (SIZE) with nothing sent, or
+ *     GW_EAUTH_UNAVAILABLE, GW_EPROTOCOL (a reply to AUTH that is neither
+ *     235 nor a refusal: broken), or a connection error before the AUTH
+ *     reply (broken). */
+int smtp_session_auth_mail(smtp_session *s, const char *mech, const sasl_creds *cr,
+                           const char *from, const char *const *rcpts, size_t n,
+                           const char *msg, size_t len, smtp_rcpt *results, gw_err *e);
+/* One message of smtp_session_mail_batch: in from .. len (strings live
+ * through the call), out the rest. */
+typedef struct smtp_batch_msg {
+    const char *from;
+    const char *const *rcpts;
+    size_t n;
+    const char *msg;
+    size_t len;
+    smtp_rcpt *results;     /* n entries, as for smtp_session_mail */
+    smtp_rcpt final;        /* the last reply read for it (code 0: none); err has
+                               the one that decided a refusal */
+    int rc;                 /* 0: the message was accepted; -1: err says why */
+    gw_err err;
+} smtp_batch_msg;
+
+/* Several messages on one session. With PIPELINING and CHUNKING up to
+ * GW_SMTP_BATCH_MAX transactions (and GW_SMTP_BATCH_REPLIES replies) go in
+ * one flight: RFC 2920 lets a pipelined group hold several transactions, and
+ * BDAT LAST (RFC 3030) ends each without a 354 to wait for. Every one but
+ * the first of a flight opens with RSET, so that a refused transaction
+ * cannot spill into the next; the replies are read in order. Otherwise one
+ * smtp_session_mail after another. Each m[i] gets rc, err, results and final
+ * as smtp_session_mail would give them (a message refused before anything
+ * is sent, e.g. over SIZE, does not stop the others). After a connection
+ * error the messages whose replies were not read carry that error (rc -1)
+ * and nothing more is sent: they may or may not have been taken. Returns
+ * how many messages were accepted. k is at most GW_SMTP_BATCH_CALL_MAX. */
+size_t smtp_session_mail_batch(smtp_session *s, smtp_batch_msg *m, size_t k);
 /* RSET; 0 or -1. */
 int smtp_session_rset(smtp_session *s, gw_err *e);
 /* Sends QUIT without waiting for the answer, and closes. */

@@ -188,9 +188,48 @@ local function plan(c, info)
   return list
 end
 
+local function creds_for(c, mech)
+  return { mechanism = mech, user = c.user, password = c.password, token = c.token,
+           host = c.server, port = c.port }
+end
+
+-- AUTH PLAIN and the first message in one flight (RFC 4954 4: PLAIN has an
+-- initial response, one round trip and no security layer). Returns "done",
+-- conn, attempts, mech, {mail results}; "next" after a refusal; "again" when
+-- the server closed before answering the AUTH (then the usual way, on a new
+-- connection); or nil, err, info.
+local function auth_pipelined(c, conn, first, attempts)
+  local res, merr, minfo = conn:auth_mail(creds_for(c, "PLAIN"), first.from, first.rcpts,
+                                          first.msg)
+  local r = res or minfo
+  if r.authenticated then
+    attempts[#attempts + 1] = { mechanism = "PLAIN", code = 235 }
+    if not c.mechanisms then remember(c, "PLAIN") end
+    return "done", conn, attempts, "PLAIN", { res, merr, minfo }
+  end
+  if res then
+    -- Refused, and yet the server took the message (BDAT LAST answered
+    -- 250): it is delivered; sending it again would deliver it twice.
+    attempts[#attempts + 1] = { mechanism = "PLAIN", code = res.auth_code, reply = res.auth_reply }
+    return "done", conn, attempts, nil, { res }
+  end
+  if minfo.kind == "auth_failed" and minfo.code then
+    attempts[#attempts + 1] = { mechanism = "PLAIN", code = minfo.code, reply = minfo.reply,
+                                error = merr }
+    return "next"
+  end
+  if minfo.kind == "closed" and not minfo.auth_code then return "again" end
+  conn:close()
+  minfo.attempts = attempts
+  return nil, merr, minfo
+end
+
 -- Opens a connection and authenticates, trying each mechanism in turn and
--- reconnecting when the server hung up after a refusal.
-local function connect(c)
+-- reconnecting when the server hung up after a refusal. With `first` (the
+-- message of smtp.send) and PLAIN the mechanism to try first on a server
+-- that offers PIPELINING, the AUTH goes in one flight with it; the
+-- message's results then come back as a fourth value, { res, err, info }.
+local function connect(c, first)
   local conn, err, info = open(c)
   if not conn then return nil, err, info end
   if not c.user then return conn, {} end
@@ -206,10 +245,17 @@ local function connect(c)
     if not conn then info.attempts = attempts end
     return conn
   end
-  for _, mech in ipairs(list) do
+  local start = 1
+  if first and list[1] == "PLAIN" and conn.auth_mail and conn:info().pipelining then
+    local how, a, b, d, e = auth_pipelined(c, conn, first, attempts)
+    if how == "done" then return a, b, d, e end
+    if not how then return nil, a, b end
+    if how == "next" then start = 2 elseif not reopen() then return nil, err, info end
+  end
+  for i = start, #list do
+    local mech = list[i]
     if not conn:alive() and not reopen() then return nil, err, info end
-    local creds = { mechanism = mech, user = c.user, password = c.password,
-                    token = c.token, host = c.server, port = c.port }
+    local creds = creds_for(c, mech)
     local ok, aerr, ainfo = conn:auth(creds)
     if not ok and ainfo.kind == "closed" and #attempts > 0 then
       -- Some servers hang up after refusing a mechanism; the next one
@@ -286,16 +332,8 @@ function M.session(opts)
   return setmetatable({ c = c, conn = conn, attempts = attempts, mechanism = mech }, Session)
 end
 
--- Sends a built message on the session's connection (reconnecting first
--- when the server closed it between messages).
-function Session:_deliver(msg, from, rcpts)
-  if not self.conn or not self.conn:alive() then
-    if self.conn then self.conn:close() end
-    local conn, attempts, mech = connect(self.c)
-    if not conn then self.conn = nil; return nil, attempts, mech end
-    self.conn, self.attempts, self.mechanism = conn, attempts, mech
-  end
-  local res, err, info = self.conn:mail(from, rcpts, msg)
+-- The result of a message from what conn:mail (or conn:auth_mail) returned.
+function Session:_outcome(rcpts, res, err, info)
   local list = res and res.rcpts or info.rcpts
   local rejected = {}
   for i, r in ipairs(list or {}) do
@@ -306,9 +344,22 @@ function Session:_deliver(msg, from, rcpts)
     info.rejected, info.attempts = rejected, self.attempts
     return nil, err, info
   end
-  local tls = self.conn:info().tls
-  return { mechanism = self.mechanism, tls = tls, reply = res.reply, code = res.code,
-           attempts = self.attempts, rcpts = list, rejected = rejected }
+  local out = { mechanism = self.mechanism, tls = self.conn:info().tls, reply = res.reply,
+                code = res.code, attempts = self.attempts, rcpts = list, rejected = rejected }
+  if res.authenticated == false then out.authenticated = false end  -- taken without the AUTH
+  return out
+end
+
+-- Sends a built message on the session's connection (reconnecting first
+-- when the server closed it between messages).
+function Session:_deliver(msg, from, rcpts)
+  if not self.conn or not self.conn:alive() then
+    if self.conn then self.conn:close() end
+    local conn, attempts, mech = connect(self.c)
+    if not conn then self.conn = nil; return nil, attempts, mech end
+    self.conn, self.attempts, self.mechanism = conn, attempts, mech
+  end
+  return self:_outcome(rcpts, self.conn:mail(from, rcpts, msg))
 end
 
 function Session:send(t)
@@ -318,18 +369,30 @@ function Session:send(t)
   return self:_deliver(msg, from, rcpts)
 end
 
+-- Several messages in pipelined flights: gwkit/smtp/batch.lua, loaded when used.
+function Session:send_batch(list)
+  return require("gwkit.smtp.batch").send(self, list, message_of, connect)
+end
+
 function Session:close()
   if self.conn then self.conn:quit(); self.conn = nil end
 end
 
--- One message on its own connection.
+-- One message on its own connection; with PLAIN first and PIPELINING the
+-- AUTH goes in the message's flight.
 function M.send(opts)
   local c = check(opts)
   local msg, from, rcpts = message_of(c)
   if not msg then return fail(from, "bad_argument") end
-  local s, err, info = M.session(c)
-  if not s then return nil, err, info end
-  local res, serr, sinfo = s:_deliver(msg, from, rcpts)
+  local conn, attempts, mech, sent = connect(c, { msg = msg, from = from, rcpts = rcpts })
+  if not conn then return nil, attempts, mech end
+  local s = setmetatable({ c = c, conn = conn, attempts = attempts, mechanism = mech }, Session)
+  local res, serr, sinfo
+  if sent then
+    res, serr, sinfo = s:_outcome(rcpts, sent[1], sent[2], sent[3])
+  else
+    res, serr, sinfo = s:_deliver(msg, from, rcpts)
+  end
   s:close()
   return res, serr, sinfo
 end

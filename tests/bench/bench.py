@@ -89,13 +89,14 @@ def proxy(target_port, delay):
     return port
 
 
-def run(cmd, stdin=None, timeout=180, quiet_fail=False):
-    """Runs cmd; returns seconds of wall time, or None if it failed."""
+def run(cmd, stdin=None, timeout=180, quiet_fail=False, env=None):
+    """Runs cmd (env: extra variables); returns seconds of wall time, or None
+    if it failed."""
     t = time.monotonic()
     try:
         r = subprocess.run(cmd, stdin=open(stdin, "rb") if stdin else subprocess.DEVNULL,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=BASE_ENV,
-                           timeout=timeout)
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           env=dict(BASE_ENV, **(env or {})), timeout=timeout)
     except subprocess.TimeoutExpired:
         log("TIMEOUT", cmd)
         return None
@@ -107,18 +108,69 @@ def run(cmd, stdin=None, timeout=180, quiet_fail=False):
 
 
 # ------------------------------------------------------------------ clients
-def gwmail(mode, port, mech="PLAIN"):
-    c = [LUA, os.path.join(TOP, "scripts/gwmail"), "-s", "127.0.0.1", "-p", str(port),
-         "--tls", mode, "--cafile", CA, "-u", USER, "-f", FROM, "-t", TO, "--raw"]
+def gwmail(mode, port, mech="PLAIN", tree=TOP, cafile=CA):
+    """gwmail of `tree` (TOP, or the bytecode tree: its gwmail loads the Lua
+    files beside it); cafile None: the system store."""
+    c = [LUA, os.path.join(tree, "scripts/gwmail"), "-s", "127.0.0.1", "-p", str(port),
+         "--tls", mode, "-u", USER, "-f", FROM, "-t", TO, "--raw"]
+    if cafile:
+        c += ["--cafile", cafile]
     if mech:
         c += ["-m", mech]
     return c, MSG
 
 
-def msmtp(mode, port):
+# The Lua files compiled with luac5.1 -s (PUC Lua 5.1 bytecode, stripped):
+# what `make install LUAC=luac5.1` would install (see RESULTS.md).
+BYTECODE = os.path.join(WORK, "bytecode")
+
+
+def make_bytecode():
+    if os.path.isdir(BYTECODE):
+        return
+    for d, _, files in os.walk(os.path.join(TOP, "lua")):
+        for f in files:
+            if f.endswith(".lua"):
+                src = os.path.join(d, f)
+                dst = os.path.join(BYTECODE, "lua", os.path.relpath(src, os.path.join(TOP, "lua")))
+                os.makedirs(os.path.dirname(dst), exist_ok=True)
+                subprocess.run(["luac5.1", "-s", "-o", dst, src], check=True)
+    os.makedirs(os.path.join(BYTECODE, "scripts"), exist_ok=True)
+    shutil.copy(os.path.join(TOP, "scripts/gwmail"), os.path.join(BYTECODE, "scripts/gwmail"))
+
+
+# A system CA store that trusts the test CA: Debian's hashed directory and
+# bundle, copied, with the test CA added (the host's /etc/ssl is not touched).
+STORE = os.path.join(WORK, "store")
+STORE_DIR, STORE_FILE = os.path.join(STORE, "certs"), os.path.join(STORE, "ca-certificates.crt")
+SYSTEM_STORE = {"SSL_CERT_DIR": STORE_DIR, "SSL_CERT_FILE": STORE_FILE}
+BUNDLE_ONLY = {"SSL_CERT_DIR": os.path.join(STORE, "empty"), "SSL_CERT_FILE": STORE_FILE}
+
+
+def make_store():
+    if os.path.isdir(STORE):
+        return
+    os.makedirs(STORE_DIR)
+    os.makedirs(os.path.join(STORE, "empty"))
+    for f in os.listdir("/etc/ssl/certs"):
+        src = os.path.join("/etc/ssl/certs", f)
+        if f.endswith(".pem") and os.path.isfile(src):
+            shutil.copy(src, os.path.join(STORE_DIR, f))
+    shutil.copy(CA, os.path.join(STORE_DIR, "gwkit-bench-ca.pem"))
+    subprocess.run(["openssl", "rehash", STORE_DIR], stdout=LOG, stderr=LOG, check=True)
+    with open(STORE_FILE, "wb") as out:
+        out.write(open("/etc/ssl/certs/ca-certificates.crt", "rb").read())
+        out.write(open(CA, "rb").read())
+
+
+def store_size():
+    return open(STORE_FILE).read().count("BEGIN CERTIFICATE")
+
+
+def msmtp(mode, port, trust=CA):
     return (["msmtp", "--host=127.0.0.1", "--port=%d" % port, "--tls=on",
              "--tls-starttls=" + ("on" if mode == "starttls" else "off"),
-             "--tls-trust-file=" + CA, "--auth=plain", "--user=" + USER,
+             "--tls-trust-file=" + trust, "--auth=plain", "--user=" + USER,
              "--passwordeval=cat " + PWFILE, "--from=" + FROM, "--domain=localhost", TO], MSG)
 
 
@@ -132,14 +184,14 @@ def swaks(mode, port, pipelining=True):
     return c, None
 
 
-def smtplib(mode, port, count=1, how="session"):
-    return ([PY, os.path.join(PEERS, "smtplib_send.py"), mode, "127.0.0.1", str(port), CA,
+def smtplib(mode, port, count=1, how="session", cafile=CA):
+    return ([PY, os.path.join(PEERS, "smtplib_send.py"), mode, "127.0.0.1", str(port), cafile,
              USER, PASS, FROM, TO, MSG, str(count), how], None)
 
 
-def luasocket(mode, port):
+def luasocket(mode, port, cafile=CA):
     return (["lua5.1", os.path.join(PEERS, "luasocket_send.lua"), mode, "127.0.0.1", str(port),
-             CA, USER, PASS, FROM, TO, MSG], None)
+             cafile, USER, PASS, FROM, TO, MSG], None)
 
 
 SMTP_CLIENTS = [
@@ -198,9 +250,10 @@ def counted_round_trips(text):
     return total
 
 
-def round_trips(cmd_for, target_port, count=1, runs=RUNS):
+def round_trips(cmd_for, target_port, count=1, runs=RUNS, rates=None):
     """Per run, through the proxy: the round trips counted in its log at D,
-    and the wall-time estimate (wall at D - wall at D = 0) / D; per message."""
+    and the wall-time estimate (wall at D - wall at D = 0) / D; per message.
+    rates (a list) gets count / (wall time at D) of each run."""
     p0, pd = proxy(target_port, 0), proxy(target_port, D)
     plog = os.path.join(WORK, "proxy-%d-%g.log" % (target_port, D))
     out, est = [], []
@@ -214,6 +267,8 @@ def round_trips(cmd_for, target_port, count=1, runs=RUNS):
         with open(plog) as f:
             f.seek(off)
             counted = counted_round_trips(f.read())
+        if rates is not None:
+            rates.append(count / td if td else None)
         if t0 is None or td is None:
             out.append(None)
             est.append(None)
@@ -260,7 +315,9 @@ def bench_batch():
 
     clients = [
         ("gwkit, smtp.send per alert (a connection each)", lambda c, p: gw("conn", c, p)),
-        ("gwkit, one smtp.session", lambda c, p: gw("session", c, p)),
+        ("gwkit, one smtp.session, s:send per alert", lambda c, p: gw("session", c, p)),
+        ("gwkit, one smtp.session, s:send_batch (32 alerts per flight)",
+         lambda c, p: gw("batch", c, p)),
         ("Python smtplib, a connection each", lambda c, p: smtplib("starttls", p, c, "conn")),
         ("Python smtplib, one session", lambda c, p: smtplib("starttls", p, c, "session")),
         ("msmtp, a process and connection each", lambda c, p: msmtp_loop(c, p)),
@@ -272,8 +329,11 @@ def bench_batch():
             c, s = mk(n, port)
             t = run(c, s, timeout=300)
             rates.append(n / t if t else None)
-        rt, est = round_trips(lambda p, mk=mk: mk(nrt, p), port, count=nrt, runs=1)
-        row = [name, fmt(stats(rates), 1), fmt(rt, 2).split(" (")[0] + " / " + fmt(est, 2).split(" (")[0]]
+        at_d = []
+        rt, est = round_trips(lambda p, mk=mk: mk(nrt, p), port, count=nrt, rates=at_d)
+        row = [name, fmt(stats(rates), 1), fmt(stats(at_d), 2), fmt(rt, 2) + " / " + fmt(est, 2)]
+        RESULTS.setdefault("batch_raw", {})[name] = [
+            (stats(rates) or [None])[0], (stats(at_d) or [None])[0], (rt or [None])[0]]
         say("  " + " | ".join(row))
         rows.append(row)
     RESULTS["batch"] = rows
@@ -325,6 +385,8 @@ def bench_http():
 # ------------------------------------------------------------------ 4: peak RSS
 ONE_SEND = [
     ("gwkit (gwmail -m PLAIN)", lambda: gwmail("starttls", PORTS[("starttls", True)])),
+    ("gwkit (gwmail -m PLAIN), Lua files as luac5.1 -s bytecode",
+     lambda: gwmail("starttls", PORTS[("starttls", True)], tree=BYTECODE)),
     ("gwkit (gwmail, automatic: SCRAM-SHA-256)", lambda: gwmail("starttls", PORTS[("starttls", True)], None)),
     ("msmtp", lambda: msmtp("starttls", PORTS[("starttls", True)])),
     ("swaks", lambda: swaks("starttls", PORTS[("starttls", True)])),
@@ -333,45 +395,134 @@ ONE_SEND = [
 ]
 
 
+# The same send verified against a system store instead of one CA file.
+STORE_SEND = [
+    ("gwkit (gwmail -m PLAIN), no --cafile: SSL_CERT_DIR + SSL_CERT_FILE",
+     lambda: gwmail("starttls", PORTS[("starttls", True)], cafile=None) + (SYSTEM_STORE,)),
+    ("gwkit, the same, Lua files as bytecode",
+     lambda: gwmail("starttls", PORTS[("starttls", True)], tree=BYTECODE, cafile=None)
+     + (SYSTEM_STORE,)),
+    ("gwkit, bundle file only (SSL_CERT_DIR empty, like OpenWrt's ca-bundle)",
+     lambda: gwmail("starttls", PORTS[("starttls", True)], cafile=None) + (BUNDLE_ONLY,)),
+    ("gwkit, --cafile BUNDLE (OpenSSL parses the whole bundle)",
+     lambda: gwmail("starttls", PORTS[("starttls", True)], cafile=STORE_FILE)),
+    ("msmtp --tls-trust-file=BUNDLE", lambda: msmtp("starttls", PORTS[("starttls", True)],
+                                                     trust=STORE_FILE)),
+    ("Python smtplib, create_default_context() (SSL_CERT_DIR + SSL_CERT_FILE)",
+     lambda: smtplib("starttls", PORTS[("starttls", True)], cafile="") + (SYSTEM_STORE,)),
+    ("LuaSocket + LuaSec script, cafile = BUNDLE",
+     lambda: luasocket("starttls", PORTS[("starttls", True)], cafile=STORE_FILE)),
+]
+
+
+def rss_of(mk):
+    vals = []
+    for _ in range(RUNS):
+        c, s, *env = mk()
+        out = os.path.join(WORK, "time-v.txt")
+        ok = run(["/usr/bin/time", "-v", "-o", out] + c, s, env=env[0] if env else None)
+        m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", open(out).read()) if ok else None
+        vals.append(int(m.group(1)) / 1024.0 if m else None)
+    return stats(vals)
+
+
+def by_object(path):
+    """Self cost (Ir) per ELF object of a callgrind output file, in millions,
+    largest first: where the instructions of a run go."""
+    names, cur, tot, incall = {}, None, {}, False
+
+    def name(spec):
+        m = re.match(r"\((\d+)\)(?: (.*))?", spec)
+        if not m:
+            return spec
+        if m.group(2):
+            names[m.group(1)] = m.group(2)
+        return names.get(m.group(1), "?")
+    for line in open(path):
+        line = line.rstrip("\n")
+        if line.startswith("ob="):
+            cur = name(line[3:])
+        elif line.startswith("cob="):
+            name(line[4:])
+        elif line.startswith("calls="):
+            incall = True
+        elif line[:1].isdigit() or line[:1] in "+-*":
+            if incall:
+                incall = False
+            else:
+                f = line.split()
+                if len(f) >= 2:
+                    tot[cur] = tot.get(cur, 0) + int(f[1])
+    return sorted(((v / 1e6, os.path.basename(k or "?")) for k, v in tot.items()), reverse=True)
+
+
+def ir_of(mk, runs, keep=None):
+    """Median Ir of runs callgrind runs; keep: a name to keep the last output
+    under (WORK/callgrind-KEEP.out)."""
+    vals = []
+    for i in range(runs):
+        c, s, *env = mk()
+        out = os.path.join(WORK, "callgrind.%d.out" % i)
+        ok = run(["valgrind", "--tool=callgrind", "--trace-children=no",
+                  "--callgrind-out-file=" + out] + c, s, timeout=300, env=env[0] if env else None)
+        ir = None
+        if ok:
+            for line in open(out):
+                if line.startswith("totals:") or line.startswith("summary:"):
+                    ir = int(line.split()[1])
+            if keep:
+                shutil.copy(out, os.path.join(WORK, "callgrind-%s.out" % keep))
+        vals.append(ir / 1e6 if ir else None)
+    return stats(vals)
+
+
+def bench_store():
+    make_bytecode()
+    make_store()
+    say("== one send verified against a system store (%d certificates)" % store_size())
+    runs = int(os.environ.get("CALLGRIND_RUNS", str(RUNS)))
+    rows = []
+    for name, mk in STORE_SEND:
+        ir = ir_of(mk, runs)
+        RESULTS.setdefault("ir_raw", {})[name] = ir[0] if ir else None
+        row = [name, fmt(ir, 1, " M"), fmt(rss_of(mk), 1, " MiB")]
+        say("  " + " | ".join(row))
+        rows.append(row)
+    RESULTS["store"] = rows
+    RESULTS["store_certs"] = store_size()
+
+
 def bench_rss():
+    make_bytecode()
     say("== peak RSS of one send (587, STARTTLS + AUTH, no proxy)")
     rows = []
     for name, mk in ONE_SEND:
-        vals = []
-        for _ in range(RUNS):
-            c, s = mk()
-            out = os.path.join(WORK, "time-v.txt")
-            ok = run(["/usr/bin/time", "-v", "-o", out] + c, s)
-            m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", open(out).read()) if ok else None
-            vals.append(int(m.group(1)) / 1024.0 if m else None)
-        row = [name, fmt(stats(vals), 1, " MiB")]
+        row = [name, fmt(rss_of(mk), 1, " MiB")]
         say("  " + " | ".join(row))
         rows.append(row)
     RESULTS["rss"] = rows
 
 
 def bench_callgrind():
+    make_bytecode()
     say("== instructions (callgrind Ir) of one send (587, STARTTLS + AUTH, no proxy)")
     runs = int(os.environ.get("CALLGRIND_RUNS", str(RUNS)))
     rows = []
+    keep = {ONE_SEND[1][0]: "gwkit-bytecode", "msmtp": "msmtp"}
     for name, mk in ONE_SEND:
-        vals = []
-        for i in range(runs):
-            c, s = mk()
-            out = os.path.join(WORK, "callgrind.%d.out" % i)
-            ok = run(["valgrind", "--tool=callgrind", "--trace-children=no",
-                      "--callgrind-out-file=" + out] + c, s, timeout=300)
-            ir = None
-            if ok:
-                for line in open(out):
-                    if line.startswith("totals:") or line.startswith("summary:"):
-                        ir = int(line.split()[1])
-            vals.append(ir / 1e6 if ir else None)
-        row = [name, fmt(stats(vals), 1, " M")]
+        ir = ir_of(mk, runs, keep.get(name))
+        RESULTS.setdefault("ir_raw", {})[name] = ir[0] if ir else None
+        row = [name, fmt(ir, 1, " M")]
         say("  " + " | ".join(row))
         rows.append(row)
     RESULTS["ir"] = rows
     RESULTS["ir_runs"] = runs
+    split = {}
+    for name, tag in keep.items():
+        path = os.path.join(WORK, "callgrind-%s.out" % tag)
+        if os.path.exists(path):
+            split[name] = by_object(path)
+    RESULTS["ir_split"] = split
 
 
 # ------------------------------------------------------------------ 5: size, start-up
@@ -406,10 +557,14 @@ def bench_size():
 
 
 def bench_startup():
+    make_bytecode()
     say("== start-up")
+    bc = "package.path = '%s/lua/?.lua;' .. package.path" % BYTECODE
     cases = [
         ("lua5.1 -e '' (the interpreter alone)", "lua5.1 -e ''"),
         ("lua5.1 -e 'require \"gwkit.smtp\"'", "lua5.1 -e 'require \"gwkit.smtp\"'"),
+        ("lua5.1 -e 'require \"gwkit.smtp\"', Lua files as luac5.1 -s bytecode",
+         "lua5.1 -e \"%s\" -e 'require \"gwkit.smtp\"'" % bc),
         ("lua5.1 -e 'require \"gwkit.http\"'", "lua5.1 -e 'require \"gwkit.http\"'"),
         ("lua5.1 -e 'require \"socket\"; require \"ssl\"'", "lua5.1 -e 'require \"socket\"; require \"ssl\"'"),
         ("lua5.1 -e 'require \"socket.smtp\"; require \"ssl\"'",
@@ -482,9 +637,10 @@ def table(header, rows):
 
 def main():
     started = time.time()
-    which = sys.argv[1:] or ["smtp", "batch", "http", "rss", "ir", "size", "startup"]
+    which = sys.argv[1:] or ["smtp", "batch", "http", "rss", "ir", "store", "size", "startup"]
     steps = {"smtp": bench_smtp_rt, "batch": bench_batch, "http": bench_http, "rss": bench_rss,
-             "ir": bench_callgrind, "size": bench_size, "startup": bench_startup}
+             "ir": bench_callgrind, "store": bench_store, "size": bench_size,
+             "startup": bench_startup}
     try:
         for w in which:
             steps[w]()

@@ -5,7 +5,7 @@
 # Not a test: nothing here asserts on a figure. Takes a few minutes.
 #
 # Environment: LUA, BUILD (from make), RUNS (5), DELAY_MS (50), BATCH (100),
-# BENCH_STEPS (default: all of smtp batch http rss ir size startup),
+# BENCH_STEPS (default: all of smtp batch http rss ir store size startup),
 # BENCH_MAIL_BASE (30000), BENCH_WEB_BASE (40000): port bases of the stacks.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -eu

@@ -8,10 +8,12 @@
  * flight is one write; without PIPELINING each command waits for its
  * reply).
  *
- * RFC 5321 (session, replies), RFC 2920 (PIPELINING), RFC 4954 (AUTH),
- * RFC 1870 (SIZE), RFC 6152 (8BITMIME), RFC 6531 (SMTPUTF8), RFC 3207
- * (STARTTLS); SASL vectors from RFC 2195 (CRAM-MD5, and
- * tests/fixtures/cram-md5-vectors.tsv) and RFC 5802 (SCRAM-SHA-1). */
+ * RFC 5321 (session, replies), RFC 2920 (PIPELINING), RFC 4954 (AUTH, and
+ * AUTH PLAIN pipelined with the message: smtp_session_auth_mail), RFC 3030
+ * (CHUNKING, and several transactions in one flight:
+ * smtp_session_mail_batch), RFC 1870 (SIZE), RFC 6152 (8BITMIME), RFC 6531
+ * (SMTPUTF8), RFC 3207 (STARTTLS); SASL vectors from RFC 2195 (CRAM-MD5,
+ * and tests/fixtures/cram-md5-vectors.tsv) and RFC 5802 (SCRAM-SHA-1). */
 #include <stdlib.h>
 #include "smtp/session.h"
 #include "net/memio.h"
@@ -153,6 +155,11 @@ typedef struct tcase {
     int broken;
     int codes[3];               /* results[i].code when the mail succeeds */
     const char *greeting;
+    /* AUTH pipelined with the first message (smtp_session_auth_mail) */
+    int pipe;                   /* mech and the first message in one call */
+    const char *mech2;          /* after a refusal, this one (smtp_session_auth), then the mail */
+    int code1;                  /* the reply code that ended the first AUTH */
+    int unauth;                 /* the message was taken without the AUTH */
 } tcase;
 
 #define GREET "S220 mx.example ESMTP ready\r\n"
@@ -180,6 +187,18 @@ typedef struct tcase {
     "UitRNnNlazhiZjkyLGk9NDA5Ng==\r\n"
 #define SCRAM_C2 "CYz1iaXdzLHI9ZnlrbytkMmxiYkZnT05Sdjlxa3hkYXdMM3JmY05IWUpZMVpWdldWczdqLHA9" \
     "djBYOHYzQnoyVDBDSkdiSlF5RjBYK0hJNFRzPQ==\r\n"
+
+/* AUTH PLAIN pipelined with the first message (RFC 4954 4) */
+#define CAPS_AP "S250-mx.example\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n" \
+    "250-AUTH PLAIN LOGIN\r\n250 CHUNKING\r\n"
+#define CAPS_AP_DATA "S250-mx.example\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n" \
+    "250 AUTH PLAIN LOGIN\r\n"
+#define AP_TXN "MAIL FROM:<a@x> SIZE=29\r\nRCPT TO:<b@x>\r\nRCPT TO:<c@x>\r\n"
+#define AP_FLIGHT "CAUTH PLAIN " PLAIN64 "\r\n" AP_TXN "BDAT 29 LAST\r\n"
+#define AP_FLIGHT_DATA "CAUTH PLAIN " PLAIN64 "\r\n" AP_TXN "DATA\r\n"
+#define AP_535 "S535 5.7.8 Error: authentication failed: authentication failure\r\n"
+#define LOGIN_OK "CAUTH LOGIN\r\n", "S334 VXNlcm5hbWU6\r\n", "CYWxpY2U=\r\n", \
+    "S334 UGFzc3dvcmQ6\r\n", "CczNjcmV0IQ==\r\n", "S235 2.7.0 Authentication successful\r\n"
 
 static char big_msg[501];       /* 500 bytes, filled in main */
 
@@ -367,6 +386,112 @@ static const tcase cases[] = {
      .mech = "SCRAM-SHA-1", .user = "user", .pass = "pencil", .nonce = SCRAM_NONCE,
      .fail_at = F_AUTH, .kind = GW_EAUTH_FAILED, .code = 535, .has = "credentials invalid"},
 
+    /* AUTH PLAIN pipelined with MAIL, RCPT and BDAT or DATA */
+    {.name = "pipelined AUTH PLAIN: AUTH, MAIL, RCPTs, BDAT LAST and the message in one flight",
+     .talk = {GREET, EHLO, CAPS_AP, AP_FLIGHT, RAW_BODY,
+              "S235 2.7.0 Authentication successful\r\n250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n"
+              "250 2.1.5 Ok\r\n250 2.0.0 Ok: 29 bytes queued as 4Xyz\r\n", "CQUIT\r\n",
+              "U221 2.0.0 Bye\r\n"},
+     .pipe = 1, .mech = "PLAIN", CREDS, ENVELOPE, .quit = 1, .codes = {250, 250}, .code1 = 235},
+    {.name = "pipelined AUTH PLAIN refused (535), Postfix-style replies dropped, RSET, LOGIN",
+     .talk = {GREET, EHLO, CAPS_AP, AP_FLIGHT, RAW_BODY,
+              AP_535 "250 2.1.0 Ok\r\n"
+              "554 5.7.1 <b@x>: Recipient address rejected: Access denied\r\n"
+              "554 5.7.1 <c@x>: Recipient address rejected: Access denied\r\n"
+              "554 5.5.1 Error: no valid recipients\r\n",
+              "CRSET\r\n", "S250 2.0.0 Ok\r\n", LOGIN_OK, BDAT_FLIGHT, RAW_BODY,
+              "S250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n250 2.0.0 Ok: queued as 5Abc\r\n",
+              "CQUIT\r\n"},
+     .pipe = 1, .mech = "PLAIN", .mech2 = "LOGIN", CREDS, ENVELOPE, .quit = 1,
+     .codes = {250, 250}, .code1 = 535},
+    {.name = "pipelined AUTH PLAIN refused, MAIL refused too (530): no RSET, LOGIN",
+     .talk = {GREET, EHLO, CAPS_AP, AP_FLIGHT, RAW_BODY,
+              AP_535 "530 5.7.0 Authentication required\r\n503 5.5.1 Error: need MAIL command\r\n"
+              "503 5.5.1 Error: need MAIL command\r\n503 5.5.1 Error: need MAIL command\r\n",
+              LOGIN_OK, BDAT_FLIGHT, RAW_BODY,
+              "S250 2.1.0 Ok\r\n550 5.1.1 no\r\n250 2.1.5 Ok\r\n250 2.0.0 Ok: queued\r\n"},
+     .pipe = 1, .mech = "PLAIN", .mech2 = "LOGIN", CREDS, ENVELOPE, .codes = {550, 250},
+     .code1 = 535},
+    {.name = "pipelined AUTH PLAIN refused, then the server hangs up",
+     .talk = {GREET, EHLO, CAPS_AP, AP_FLIGHT, RAW_BODY, AP_535},
+     .pipe = 1, .mech = "PLAIN", .mech2 = "LOGIN", CREDS, ENVELOPE, .quit = 1,
+     .fail_at = F_AUTH, .kind = GW_EAUTH_FAILED, .code = 535, .code1 = 535, .broken = 1,
+     .has = "PLAIN: 535 5.7.8 Error: authentication failed"},
+    {.name = "pipelined AUTH PLAIN refused, the server hangs up after MAIL's reply",
+     .talk = {GREET, EHLO, CAPS_AP, AP_FLIGHT, RAW_BODY, AP_535 "250 2.1.0 Ok\r\n"},
+     .pipe = 1, .mech = "PLAIN", CREDS, ENVELOPE, .fail_at = F_AUTH, .kind = GW_EAUTH_FAILED,
+     .code = 535, .code1 = 535, .broken = 1},
+    {.name = "pipelined AUTH PLAIN: the server hangs up before any reply",
+     .talk = {GREET, EHLO, CAPS_AP, AP_FLIGHT, RAW_BODY},
+     .pipe = 1, .mech = "PLAIN", CREDS, ENVELOPE, .fail_at = F_AUTH, .kind = GW_ECLOSED,
+     .broken = 1},
+    {.name = "pipelined AUTH PLAIN: a temporary refusal (454) is a refusal",
+     .talk = {GREET, EHLO, CAPS_AP, AP_FLIGHT, RAW_BODY,
+              "S454 4.7.0 Temporary authentication failure\r\n530 5.7.0 Authentication "
+              "required\r\n503 5.5.1 need MAIL\r\n503 5.5.1 need MAIL\r\n503 5.5.1 need MAIL\r\n",
+              "CQUIT\r\n"},
+     .pipe = 1, .mech = "PLAIN", CREDS, ENVELOPE, .quit = 1, .fail_at = F_AUTH,
+     .kind = GW_EAUTH_FAILED, .code = 454, .code1 = 454, .has = "Temporary authentication"},
+    {.name = "pipelined AUTH PLAIN: a recipient refused after the 235",
+     .talk = {GREET, EHLO, CAPS_AP, AP_FLIGHT, RAW_BODY,
+              "S235 2.7.0 ok\r\n250 2.1.0 Ok\r\n550 5.1.1 <b@x>: Recipient address rejected: "
+              "User unknown\r\n250 2.1.5 Ok\r\n250 2.0.0 Ok: queued as 6Def\r\n", "CQUIT\r\n"},
+     .pipe = 1, .mech = "PLAIN", CREDS, ENVELOPE, .quit = 1, .codes = {550, 250}, .code1 = 235},
+    {.name = "pipelined AUTH PLAIN: every recipient refused after the 235, RSET",
+     .talk = {GREET, EHLO, CAPS_AP, AP_FLIGHT, RAW_BODY,
+              "S235 2.7.0 ok\r\n250 2.1.0 Ok\r\n550 5.1.1 <b@x>: no\r\n550 5.1.1 <c@x>: no\r\n"
+              "554 5.5.1 Error: no valid recipients\r\n", "CRSET\r\n", "S250 2.0.0 Ok\r\n"},
+     .pipe = 1, .mech = "PLAIN", CREDS, ENVELOPE, .fail_at = F_MAIL, .kind = GW_ERECIPIENT,
+     .code = 550, .code1 = 235, .has = "every recipient was refused: 550 5.1.1 <b@x>: no"},
+    {.name = "pipelined AUTH PLAIN refused, but the server takes the message anyway: sent once",
+     .talk = {GREET, EHLO, CAPS_AP, AP_FLIGHT, RAW_BODY,
+              AP_535 "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n250 2.0.0 Ok: queued as 7Ghi\r\n",
+              "CQUIT\r\n"},
+     .pipe = 1, .mech = "PLAIN", .mech2 = "LOGIN", CREDS, ENVELOPE, .quit = 1,
+     .codes = {250, 250}, .code1 = 535, .unauth = 1},
+    {.name = "pipelined AUTH PLAIN with DATA: the message only after 235 and 354",
+     .talk = {GREET, EHLO, CAPS_AP_DATA, AP_FLIGHT_DATA,
+              "S235 2.7.0 ok\r\n250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n"
+              "354 End data with <CR><LF>.<CR><LF>\r\n", BODY,
+              "S250 2.0.0 Ok: queued as 8Jkl\r\n", "CQUIT\r\n"},
+     .pipe = 1, .mech = "PLAIN", CREDS, ENVELOPE, .quit = 1, .codes = {250, 250}, .code1 = 235},
+    {.name = "pipelined AUTH PLAIN with DATA refused: DATA refused too, no message, LOGIN",
+     .talk = {GREET, EHLO, CAPS_AP_DATA, AP_FLIGHT_DATA,
+              AP_535 "530 5.7.0 Authentication required\r\n503 5.5.1 need MAIL\r\n"
+              "503 5.5.1 need MAIL\r\n503 5.5.1 need RCPT\r\n", LOGIN_OK, FLIGHT,
+              "S250 Ok\r\n250 Ok\r\n250 Ok\r\n354 go\r\n", BODY, "S250 Ok\r\n"},
+     .pipe = 1, .mech = "PLAIN", .mech2 = "LOGIN", CREDS, ENVELOPE, .codes = {250, 250},
+     .code1 = 535},
+    {.name = "pipelined AUTH PLAIN with DATA refused, a lax server says 354: hang up, no message",
+     .talk = {GREET, EHLO, CAPS_AP_DATA, AP_FLIGHT_DATA,
+              AP_535 "250 Ok\r\n250 Ok\r\n250 Ok\r\n354 go ahead\r\n", "U250 Ok\r\n"},
+     .pipe = 1, .mech = "PLAIN", .mech2 = "LOGIN", CREDS, ENVELOPE, .quit = 1,
+     .fail_at = F_AUTH, .kind = GW_EAUTH_FAILED, .code = 535, .code1 = 535, .broken = 1},
+    {.name = "pipelined AUTH PLAIN answered 334: out of step, broken",
+     .talk = {GREET, EHLO, CAPS_AP, AP_FLIGHT, RAW_BODY, "S334 \r\n", "U501 5.5.2 bad\r\n"},
+     .pipe = 1, .mech = "PLAIN", CREDS, ENVELOPE, .quit = 1, .fail_at = F_AUTH,
+     .kind = GW_EPROTOCOL, .code = 334, .code1 = 334, .broken = 1,
+     .has = "unexpected reply to a pipelined AUTH"},
+    {.name = "AUTH PLAIN and a message without PIPELINING: one command at a time",
+     .talk = {GREET, EHLO, CAPS_NOPIPE, "CAUTH PLAIN " PLAIN64 "\r\n", "S235 2.7.0 ok\r\n",
+              "CMAIL FROM:<a@x>\r\n", "S250 Ok\r\n", "CRCPT TO:<b@x>\r\n", "S250 Ok\r\n",
+              "CRCPT TO:<c@x>\r\n", "S250 Ok\r\n", "CDATA\r\n", "S354 go\r\n", BODY,
+              "S250 Ok\r\n"},
+     .pipe = 1, .mech = "PLAIN", CREDS, ENVELOPE, .codes = {250, 250}, .code1 = 235},
+    {.name = "AUTH LOGIN and a message: LOGIN never opens a flight",
+     .talk = {GREET, EHLO, CAPS_AP, LOGIN_OK, BDAT_FLIGHT, RAW_BODY,
+              "S250 Ok\r\n250 Ok\r\n250 Ok\r\n250 Ok: queued\r\n"},
+     .pipe = 1, .mech = "LOGIN", CREDS, ENVELOPE, .codes = {250, 250}, .code1 = 235},
+    {.name = "pipelined AUTH PLAIN: a message over SIZE: nothing sent, not even AUTH",
+     .talk = {GREET, EHLO, "S250-mx.example\r\n250-PIPELINING\r\n250-SIZE 28\r\n"
+              "250 AUTH PLAIN\r\n", "CQUIT\r\n"},
+     .pipe = 1, .mech = "PLAIN", CREDS, ENVELOPE, .quit = 1, .fail_at = F_AUTH,
+     .kind = GW_EDATA, .has = "SIZE limit of 28 bytes"},
+    {.name = "pipelined AUTH PLAIN: LF in a recipient: nothing sent",
+     .talk = {GREET, EHLO, CAPS_AP}, .from = "a@x", .to = {"b@x", "c@x>\nDATA"}, .nto = 2,
+     .pipe = 1, .mech = "PLAIN", CREDS, .fail_at = F_AUTH, .kind = GW_EBAD_ARGUMENT,
+     .has = "line break"},
+
     /* greeting, EHLO, HELO */
     {.name = "EHLO refused with 502: HELO",
      .talk = {GREET, EHLO, "S502 5.5.2 Error: command not recognized\r\n", "CHELO gw.test\r\n",
@@ -530,17 +655,43 @@ static void run_case(const tcase *t, size_t chunk)
     smtp_session_init(&s, NULL, NULL);
     if (smtp_session_open_io(&s, tap_new(script.buf, script.len, chunk), &o, &e) != 0)
         failed = F_OPEN;
+    k = 0;
     if (!failed && t->mech) {
         sasl_creds cr;
         memset(&cr, 0, sizeof cr);
         cr.user = t->user;
         cr.password = t->pass;
-        if (smtp_session_auth(&s, t->mech, &cr, t->nonce, &e) != 0)
+        if (t->pipe) {
+            /* AUTH and the first message; a failure before the AUTH was
+             * accepted counts as the AUTH's */
+            k = 1;
+            if (smtp_session_auth_mail(&s, t->mech, &cr, t->from, t->to, t->nto,
+                                       t->msg ? t->msg : MSG, len, res, &e) != 0)
+                failed = s.authenticated ? F_MAIL : F_AUTH;
+            snprintf(name, sizeof name, "%s [chunk %d]: first AUTH ended with %d", t->name,
+                     (int)chunk, t->code1);
+            CHECK(s.auth_result.code == t->code1 && atoi(s.auth_result.reply) == t->code1, name);
+            if (failed == F_AUTH && e.kind == GW_EAUTH_FAILED) {
+                size_t i, zero = 1;
+                for (i = 0; i < t->nto; i++)
+                    zero &= res[i].code == 0;
+                snprintf(name, sizeof name, "%s [chunk %d]: no result from a refused flight",
+                         t->name, (int)chunk);
+                CHECK(zero && s.reply.code == t->code1, name);
+            }
+            if (failed == F_AUTH && t->mech2 && !s.broken) {
+                failed = F_NONE;
+                k = 0;
+                if (smtp_session_auth(&s, t->mech2, &cr, NULL, &e) != 0)
+                    failed = F_AUTH;
+            }
+        } else if (smtp_session_auth(&s, t->mech, &cr, t->nonce, &e) != 0) {
             failed = F_AUTH;
+        }
     }
     /* every message is tried while the session lasts: a refused one is
      * followed by RSET, and the next one goes on the same session */
-    for (k = 0; (!failed || (failed == F_MAIL && !s.broken)) && t->from
+    for (; (!failed || (failed == F_MAIL && !s.broken)) && t->from
                 && k < (t->mails ? t->mails : 1); k++) {
         memset(res, 0, sizeof res);
         if (smtp_session_mail(&s, t->from, t->to, t->nto, t->msg ? t->msg : MSG, len, res, &e) != 0)
@@ -574,6 +725,11 @@ static void run_case(const tcase *t, size_t chunk)
                      (int)i, t->codes[i]);
             CHECK(res[i].code == t->codes[i] && atoi(res[i].reply) == t->codes[i], name);
         }
+    }
+    if (t->pipe) {
+        snprintf(name, sizeof name, "%s [chunk %d]: authenticated = %d", t->name, (int)chunk,
+                 !t->unauth && (!t->fail_at || t->fail_at == F_MAIL));
+        CHECK(s.authenticated == (!t->unauth && (!t->fail_at || t->fail_at == F_MAIL)), name);
     }
     if (t->greeting) {
         snprintf(name, sizeof name, "%s [chunk %d]: greeting", t->name, (int)chunk);
@@ -1040,6 +1196,196 @@ static void test_cram_vectors(void)
     CHECK(n == 3, "three CRAM-MD5 vectors");
 }
 
+/* ---- several messages in one flight (smtp_session_mail_batch) ---- */
+
+#define B_OK "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n250 2.0.0 Ok: queued\r\n"
+#define B_TXN "MAIL FROM:<a@x> SIZE=29\r\nRCPT TO:<b@x>\r\nRCPT TO:<c@x>\r\nBDAT 29 LAST\r\n"
+
+typedef struct bcase {
+    const char *name;
+    const char *talk[TALK_MAX];
+    size_t k;                   /* messages, each ENVELOPE and MSG unless big */
+    int big;                    /* message 2 (index 1) is big_msg */
+    int rc[4];
+    gw_kind kind[4];
+    int final[4];               /* code of the reply kept as final (0: none) */
+    int broken;
+} bcase;
+
+static const bcase bcases[] = {
+    {.name = "batch: three messages in one flight, RSET between them",
+     .talk = {GREET, EHLO, CAPS_CHUNK, "C" B_TXN, RAW_BODY, "CRSET\r\n" B_TXN, RAW_BODY,
+              "CRSET\r\n" B_TXN, RAW_BODY,
+              "S" B_OK "250 2.0.0 Ok\r\n" B_OK "250 2.0.0 Ok\r\n" B_OK, "CQUIT\r\n"},
+     .k = 3, .final = {250, 250, 250}},
+    {.name = "batch: the second refused (every recipient), the third still sent",
+     .talk = {GREET, EHLO, CAPS_CHUNK, "C" B_TXN, RAW_BODY, "CRSET\r\n" B_TXN, RAW_BODY,
+              "CRSET\r\n" B_TXN, RAW_BODY,
+              "S" B_OK "250 2.0.0 Ok\r\n250 2.1.0 Ok\r\n550 5.1.1 no\r\n550 5.1.1 no\r\n"
+              "554 5.5.1 Error: no valid recipients\r\n250 2.0.0 Ok\r\n" B_OK, "CQUIT\r\n"},
+     .k = 3, .rc = {0, -1, 0}, .kind = {GW_OK, GW_ERECIPIENT, GW_OK}, .final = {250, 554, 250}},
+    {.name = "batch: the last refused (sender): RSET after the flight",
+     .talk = {GREET, EHLO, CAPS_CHUNK, "C" B_TXN, RAW_BODY, "CRSET\r\n" B_TXN, RAW_BODY,
+              "S" B_OK "250 2.0.0 Ok\r\n553 5.7.1 not yours\r\n503 5.5.1 need MAIL\r\n"
+              "503 5.5.1 need MAIL\r\n503 5.5.1 need MAIL\r\n", "CRSET\r\n", "S250 2.0.0 Ok\r\n",
+              "CQUIT\r\n"},
+     .k = 2, .rc = {0, -1}, .kind = {GW_OK, GW_ESENDER}, .final = {250, 503}},
+    {.name = "batch: the server hangs up after the first message: the rest fail",
+     .talk = {GREET, EHLO, CAPS_CHUNK, "C" B_TXN, RAW_BODY, "CRSET\r\n" B_TXN, RAW_BODY,
+              "CRSET\r\n" B_TXN, RAW_BODY, "S" B_OK "250 2.0.0 Ok\r\n250 2.1.0 Ok\r\n"},
+     .k = 3, .rc = {0, -1, -1}, .kind = {GW_OK, GW_ECLOSED, GW_ECLOSED}, .final = {250},
+     .broken = 1},
+    {.name = "batch: a message over SIZE is refused alone, nothing of it sent",
+     .talk = {GREET, EHLO, "S250-mx.example\r\n250-PIPELINING\r\n250-SIZE 100\r\n250 CHUNKING\r\n",
+              "CMAIL FROM:<a@x> SIZE=29\r\nRCPT TO:<b@x>\r\nRCPT TO:<c@x>\r\nBDAT 29 LAST\r\n",
+              RAW_BODY, "CRSET\r\n" B_TXN, RAW_BODY,
+              "S" B_OK "250 2.0.0 Ok\r\n" B_OK, "CQUIT\r\n"},
+     .k = 3, .big = 1, .rc = {0, -1, 0}, .kind = {GW_OK, GW_EDATA, GW_OK}, .final = {250, 0, 250}},
+    {.name = "batch: without CHUNKING one message after another (DATA waits for 354)",
+     .talk = {GREET, EHLO, CAPS_PIPE, FLIGHT, "S250 Ok\r\n250 Ok\r\n250 Ok\r\n354 go\r\n", BODY,
+              "S250 Ok: queued as A\r\n", FLIGHT, "S250 Ok\r\n550 no\r\n550 no\r\n554 no rcpt\r\n",
+              "CRSET\r\n", "S250 Ok\r\n", "CQUIT\r\n"},
+     .k = 2, .rc = {0, -1}, .kind = {GW_OK, GW_ERECIPIENT}, .final = {250, 554}},
+};
+
+static void run_bcase(const bcase *t, size_t chunk)
+{
+    static text script, out, log;
+    static smtp_rcpt res[4][2];
+    static const char *const to[] = {"b@x", "c@x"};
+    smtp_batch_msg m[4];
+    smtp_session s;
+    smtp_opts o;
+    gw_err e;
+    size_t i, ok, want = 0;
+    char name[256];
+    tcase tc;
+    memset(&tc, 0, sizeof tc);
+    memcpy(tc.talk, t->talk, sizeof tc.talk);
+    expect(&tc, &script, &out, &log);
+    memset(&o, 0, sizeof o);
+    o.host = "mx.example";
+    o.helo = "gw.test";
+    o.timeout = 5;
+    smtp_session_init(&s, NULL, NULL);
+    snprintf(name, sizeof name, "%s [chunk %d]: open", t->name, (int)chunk);
+    CHECK(smtp_session_open_io(&s, tap_new(script.buf, script.len, chunk), &o, &e) == 0, name);
+    memset(m, 0, sizeof m);
+    for (i = 0; i < t->k; i++) {
+        m[i].from = "a@x";
+        m[i].rcpts = to;
+        m[i].n = 2;
+        m[i].msg = t->big && i == 1 ? big_msg : MSG;
+        m[i].len = strlen(m[i].msg);
+        m[i].results = res[i];
+        want += t->rc[i] == 0;
+    }
+    ok = smtp_session_mail_batch(&s, m, t->k);
+    snprintf(name, sizeof name, "%s [chunk %d]: %d accepted", t->name, (int)chunk, (int)want);
+    CHECK(ok == want, name);
+    for (i = 0; i < t->k; i++) {
+        snprintf(name, sizeof name, "%s [chunk %d]: message %d: rc %d, %s, final %d", t->name,
+                 (int)chunk, (int)i, t->rc[i], gw_kind_name(t->kind[i]), t->final[i]);
+        if (!CHECK(m[i].rc == t->rc[i] && m[i].err.kind == t->kind[i]
+                   && m[i].final.code == t->final[i], name))
+            printf("#   rc %d, %s: %s, final %d\n", m[i].rc, gw_kind_name(m[i].err.kind),
+                   m[i].err.msg, m[i].final.code);
+    }
+    snprintf(name, sizeof name, "%s [chunk %d]: broken = %d", t->name, (int)chunk, t->broken);
+    CHECK(s.broken == t->broken, name);
+    smtp_session_quit(&s);
+    snprintf(name, sizeof name, "%s [chunk %d]: client bytes", t->name, (int)chunk);
+    CHECK_STR(rec.out.buf, out.buf, name);
+    if (chunk == 1) {
+        snprintf(name, sizeof name, "%s: dialogue", t->name);
+        if (!CHECK(strcmp(rec.log.buf, log.buf) == 0, name))
+            printf("# got:\n%s\n# want:\n%s\n", rec.log.buf, log.buf);
+    }
+}
+
+/* Flights are cut at GW_SMTP_BATCH_MAX messages and GW_SMTP_BATCH_REPLIES replies. */
+static void test_batch_bounds(void)
+{
+    static char script[1 << 16];
+    static smtp_batch_msg m[GW_SMTP_BATCH_MAX + 8];
+    static smtp_rcpt res[GW_SMTP_BATCH_MAX + 8][GW_SMTP_RCPT_MAX];
+    static const char *many[GW_SMTP_RCPT_MAX];
+    static const char *const to[] = {"b@x"};
+    smtp_session s;
+    gw_err e;
+    size_t n, i, k, flights[2], shapes[2][2] = {{GW_SMTP_BATCH_MAX + 8, 1}, {3, GW_SMTP_RCPT_MAX}};
+    int c;
+    for (i = 0; i < GW_SMTP_RCPT_MAX; i++)
+        many[i] = "b@x";
+    for (c = 0; c < 2; c++) {
+        size_t nr = shapes[c][1], per = (GW_SMTP_BATCH_REPLIES - 2 - nr) / (nr + 3) + 1;
+        char name[160];
+        const char *p;
+        k = shapes[c][0];
+        flights[0] = per < GW_SMTP_BATCH_MAX ? per : GW_SMTP_BATCH_MAX;
+        flights[1] = k - flights[0];
+        n = (size_t)snprintf(script, sizeof script, "220 mx\r\n250-mx\r\n250-PIPELINING\r\n"
+                             "250 CHUNKING\r\n");
+        for (i = 0; i < k; i++) {
+            size_t r;
+            if (i > 0 && i != flights[0])
+                n += (size_t)snprintf(script + n, sizeof script - n, "250 reset\r\n");
+            n += (size_t)snprintf(script + n, sizeof script - n, "250 mail-ok\r\n");
+            for (r = 0; r < nr; r++)
+                n += (size_t)snprintf(script + n, sizeof script - n, "250 rcpt\r\n");
+            n += (size_t)snprintf(script + n, sizeof script - n, "250 queued\r\n");
+        }
+        CHECK(open_script(&s, script, n, 1, NULL, NULL, &e) == 0, "batch bounds: open");
+        memset(m, 0, sizeof m);
+        for (i = 0; i < k; i++) {
+            m[i].from = "a@x";
+            m[i].rcpts = nr == 1 ? to : many;
+            m[i].n = nr;
+            m[i].msg = "x";
+            m[i].len = 1;
+            m[i].results = res[i];
+        }
+        snprintf(name, sizeof name, "batch bounds: %d messages of %d recipients accepted",
+                 (int)k, (int)nr);
+        CHECK(smtp_session_mail_batch(&s, m, k) == k, name);
+        /* the first reply is read only after the whole first flight went out */
+        p = strstr(rec.log.buf, "S: 250 mail-ok");
+        for (n = 0, i = 0; p && (p = strstr(rec.log.buf + i, "BDAT 3 LAST")) != NULL
+                           && p < strstr(rec.log.buf, "S: 250 mail-ok"); n++)
+            i = (size_t)(p - rec.log.buf) + 1;
+        snprintf(name, sizeof name, "batch bounds: %d recipients: the first flight holds %d",
+                 (int)nr, (int)flights[0]);
+        if (!CHECK(n == flights[0], name))
+            printf("#   %d\n", (int)n);
+        for (n = 0, p = rec.out.buf; (p = strstr(p, "RSET")) != NULL; p++)
+            n++;
+        snprintf(name, sizeof name, "batch bounds: %d recipients: %d RSETs", (int)nr,
+                 (int)(k - 2));
+        CHECK(n == k - 2, name);
+        smtp_session_close(&s);
+    }
+    /* too many for one call: refused, nothing sent */
+    n = (size_t)snprintf(script, sizeof script, "220 mx\r\n250-mx\r\n250-PIPELINING\r\n"
+                         "250 CHUNKING\r\n");
+    CHECK(open_script(&s, script, n, 0, NULL, NULL, &e) == 0, "batch: open");
+    {
+        static smtp_batch_msg big[GW_SMTP_BATCH_CALL_MAX + 1];
+        size_t before = rec.sent;
+        for (i = 0; i <= GW_SMTP_BATCH_CALL_MAX; i++) {
+            big[i].from = "a@x";
+            big[i].rcpts = to;
+            big[i].n = 1;
+            big[i].msg = "x";
+            big[i].len = 1;
+            big[i].results = res[0];
+        }
+        CHECK(smtp_session_mail_batch(&s, big, GW_SMTP_BATCH_CALL_MAX + 1) == 0
+              && big[0].err.kind == GW_EBAD_ARGUMENT && rec.sent == before,
+              "batch: more than GW_SMTP_BATCH_CALL_MAX messages: refused, nothing sent");
+    }
+    smtp_session_close(&s);
+}
+
 int main(void)
 {
     size_t i, c, chunks[] = {0, 1, 3};
@@ -1054,5 +1400,9 @@ int main(void)
     test_starttls_memio();
     test_trace();
     test_cram_vectors();
+    for (i = 0; i < sizeof bcases / sizeof bcases[0]; i++)
+        for (c = 0; c < sizeof chunks / sizeof chunks[0]; c++)
+            run_bcase(&bcases[i], chunks[c]);
+    test_batch_bounds();
     return CHECK_DONE();
 }

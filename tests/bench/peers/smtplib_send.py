@@ -1,13 +1,14 @@
 """One message with Python's smtplib, as documented: starttls() or
 SMTP_SSL, then AUTH PLAIN (initial response), sendmail(), quit(). smtplib
 never pipelines. Usage:
-  python3 smtplib_send.py starttls|tls HOST PORT CAFILE USER PASSWORD FROM TO MSGFILE [COUNT [session|conn]]"""
+  python3 smtplib_send.py starttls|tls HOST PORT CAFILE USER PASSWORD FROM TO MSGFILE [COUNT [session|conn]]
+CAFILE "" verifies against the default store."""
 import smtplib, ssl, sys
 mode, host, port, cafile, user, pw, frm, to, msgfile = sys.argv[1:10]
 count = int(sys.argv[10]) if len(sys.argv) > 10 else 1
 how = sys.argv[11] if len(sys.argv) > 11 else "session"
 msg = open(msgfile, "rb").read()
-ctx = ssl.create_default_context(cafile=cafile)
+ctx = ssl.create_default_context(cafile=cafile or None)  # "": the default store (SSL_CERT_FILE/DIR)
 
 def connect():
     if mode == "tls":
