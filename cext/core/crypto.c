@@ -5,6 +5,16 @@
 #include <openssl/rand.h>
 #include "crypto.h"
 
+/* OpenSSL frees its tables from an exit handler: 1.4 M instructions (of
+ * about 37 M) in a process that sends one message, for memory the exit
+ * returns anyway. Only the first init call of a process decides, so this
+ * runs when the Lua module opens, before any OpenSSL use. Memory checkers
+ * see the tables as still reachable, not lost. */
+void gw_crypto_init(void)
+{
+    OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
+}
+
 int gw_digest(const char *md, const void *data, size_t n,
               unsigned char *out, unsigned *outlen)
 {

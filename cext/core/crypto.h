@@ -7,6 +7,10 @@
 
 #define GW_MD_MAX 64
 
+/* Once per process, before any other OpenSSL call: OpenSSL without its exit
+ * handler (see crypto.c). */
+void gw_crypto_init(void);
+
 /* out must hold GW_MD_MAX bytes; *outlen gets the digest size. 0 or -1. */
 int gw_digest(const char *md, const void *data, size_t n,
               unsigned char *out, unsigned *outlen);

@@ -1,6 +1,7 @@
 /* luaopen_gwkit_core: the one symbol the shared object exports. */
 #include <signal.h>
 #include "glue.h"
+#include "core/crypto.h"
 
 #if defined(__GNUC__)
 #define GW_EXPORT __attribute__((visibility("default")))
@@ -18,6 +19,7 @@ int luaopen_gwkit_core(lua_State *L)
     struct sigaction sa;
     if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
         signal(SIGPIPE, SIG_IGN);
+    gw_crypto_init();
     lua_newtable(L);
     glue_open_util(L);
     glue_open_smtp(L);

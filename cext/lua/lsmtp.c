@@ -6,14 +6,7 @@
 #include "glue.h"
 #include "smtp/session.h"
 #include "net/tcp.h"
-
-#define CONN_MT "gwkit.smtp.conn"
-
-typedef struct lconn {
-    smtp_session s;
-    lua_State *L;           /* the state of the call in progress, for trace */
-    int trace_ref;
-} lconn;
+#include "lsmtp.h"
 
 static void trace_hook(void *ud, int dir, const char *line, size_t len)
 {
@@ -32,7 +25,7 @@ static void trace_hook(void *ud, int dir, const char *line, size_t len)
         lua_pop(L, 1);
 }
 
-static lconn *check_conn(lua_State *L)
+lconn *lsmtp_check_conn(lua_State *L)
 {
     lconn *c = luaL_checkudata(L, 1, CONN_MT);
     c->L = L;
@@ -41,7 +34,7 @@ static lconn *check_conn(lua_State *L)
 
 static lconn *check_open(lua_State *L)
 {
-    lconn *c = check_conn(L);
+    lconn *c = lsmtp_check_conn(L);
     if (!c->s.io)
         luaL_error(L, "smtp: attempt to use a closed connection");
     return c;
@@ -62,7 +55,7 @@ static const char *field(lua_State *L, int t, const char *k, const char *def)
     return s;
 }
 
-static int conn_fail(lua_State *L, lconn *c, const gw_err *e)
+int lsmtp_conn_fail(lua_State *L, lconn *c, const gw_err *e)
 {
     glue_fail(L, e);
     lua_pushboolean(L, c->s.broken);
@@ -122,14 +115,14 @@ static int l_smtp_open(lua_State *L)
     else
         lua_pop(L, 1);
     if (smtp_session_open(&c->s, &o, &e) != 0) {
-        int n = conn_fail(L, c, &e);
+        int n = lsmtp_conn_fail(L, c, &e);
         smtp_session_close(&c->s);
         return n;
     }
     return 1;
 }
 
-static void set_flag(lua_State *L, const char *k, int v)
+void lsmtp_set_flag(lua_State *L, const char *k, int v)
 {
     lua_pushboolean(L, v);
     lua_setfield(L, -2, k);
@@ -165,15 +158,15 @@ static int l_info(lua_State *L)
     lua_setfield(L, -2, "greeting");
     lua_pushstring(L, k->domain);
     lua_setfield(L, -2, "domain");
-    set_flag(L, "ehlo", c->s.ehlo_ok);
-    set_flag(L, "pipelining", (k->flags & SMTP_CAP_PIPELINING) != 0);
-    set_flag(L, "starttls", (k->flags & SMTP_CAP_STARTTLS) != 0);
-    set_flag(L, "eightbitmime", (k->flags & SMTP_CAP_8BITMIME) != 0);
-    set_flag(L, "smtputf8", (k->flags & SMTP_CAP_SMTPUTF8) != 0);
-    set_flag(L, "enhancedstatuscodes", (k->flags & SMTP_CAP_ENHANCED) != 0);
-    set_flag(L, "dsn", (k->flags & SMTP_CAP_DSN) != 0);
-    set_flag(L, "chunking", (k->flags & SMTP_CAP_CHUNKING) != 0);
-    set_flag(L, "authenticated", c->s.authenticated);
+    lsmtp_set_flag(L, "ehlo", c->s.ehlo_ok);
+    lsmtp_set_flag(L, "pipelining", (k->flags & SMTP_CAP_PIPELINING) != 0);
+    lsmtp_set_flag(L, "starttls", (k->flags & SMTP_CAP_STARTTLS) != 0);
+    lsmtp_set_flag(L, "eightbitmime", (k->flags & SMTP_CAP_8BITMIME) != 0);
+    lsmtp_set_flag(L, "smtputf8", (k->flags & SMTP_CAP_SMTPUTF8) != 0);
+    lsmtp_set_flag(L, "enhancedstatuscodes", (k->flags & SMTP_CAP_ENHANCED) != 0);
+    lsmtp_set_flag(L, "dsn", (k->flags & SMTP_CAP_DSN) != 0);
+    lsmtp_set_flag(L, "chunking", (k->flags & SMTP_CAP_CHUNKING) != 0);
+    lsmtp_set_flag(L, "authenticated", c->s.authenticated);
     if (k->flags & SMTP_CAP_SIZE) {
         lua_pushnumber(L, (lua_Number)k->size_max);
         lua_setfield(L, -2, "size");
@@ -184,7 +177,7 @@ static int l_info(lua_State *L)
 }
 
 /* The credentials table at index t; returns the mechanism. */
-static const char *check_creds(lua_State *L, int t, sasl_creds *cr)
+const char *lsmtp_check_creds(lua_State *L, int t, sasl_creds *cr)
 {
     const char *mech;
     luaL_checktype(L, t, LUA_TTABLE);
@@ -202,223 +195,16 @@ static const char *check_creds(lua_State *L, int t, sasl_creds *cr)
 
 static int l_auth(lua_State *L)
 {
-    lconn *c = check_conn(L);
+    lconn *c = lsmtp_check_conn(L);
     sasl_creds cr;
-    const char *mech = check_creds(L, 2, &cr), *nonce;
+    const char *mech = lsmtp_check_creds(L, 2, &cr), *nonce;
     gw_err e;
     nonce = field(L, 2, "test_nonce", NULL);
     if (!c->s.io)
         luaL_error(L, "smtp: attempt to use a closed connection");
     if (smtp_session_auth(&c->s, mech, &cr, nonce, &e) != 0)
-        return conn_fail(L, c, &e);
+        return lsmtp_conn_fail(L, c, &e);
     lua_pushboolean(L, 1);
-    return 1;
-}
-
-static void push_rcpts(lua_State *L, const smtp_rcpt *r, size_t n)
-{
-    size_t i;
-    lua_createtable(L, (int)n, 0);
-    for (i = 0; i < n; i++) {
-        lua_createtable(L, 0, 2);
-        lua_pushinteger(L, r[i].code);
-        lua_setfield(L, -2, "code");
-        lua_pushstring(L, r[i].reply);
-        lua_setfield(L, -2, "reply");
-        lua_rawseti(L, -2, (int)i + 1);
-    }
-}
-
-/* The envelope and the message at from_idx, from_idx + 1, from_idx + 2
- * (checked before anything is allocated), then the engine call: mail or,
- * with credentials, auth_mail. */
-static int mail_call(lua_State *L, lconn *c, int from_idx, const char *mech, const sasl_creds *cr)
-{
-    const char *from = luaL_checkstring(L, from_idx), *msg, **rcpts;
-    int rt = from_idx + 1;
-    size_t i, n, len, fromlen;
-    smtp_rcpt *res;
-    gw_err e;
-    int rc;
-    luaL_checktype(L, rt, LUA_TTABLE);
-    msg = luaL_checklstring(L, from_idx + 2, &len);
-    lua_tolstring(L, from_idx, &fromlen);
-    luaL_argcheck(L, strlen(from) == fromlen, from_idx, "NUL in address");
-    n = lua_objlen(L, rt);
-    luaL_argcheck(L, n >= 1 && n <= GW_SMTP_RCPT_MAX, rt, "1 to 100 recipients expected");
-    for (i = 1; i <= n; i++) {
-        lua_rawgeti(L, rt, (int)i);
-        if (lua_type(L, -1) != LUA_TSTRING || strlen(lua_tostring(L, -1)) != lua_objlen(L, -1))
-            luaL_argerror(L, rt, "recipients must be strings");
-        lua_pop(L, 1);
-    }
-    if (!c->s.io)
-        luaL_error(L, "smtp: attempt to use a closed connection");
-    rcpts = malloc(n * sizeof *rcpts);
-    res = calloc(n, sizeof *res);
-    if (!rcpts || !res) {
-        free(rcpts);
-        free(res);
-        return luaL_error(L, "smtp: out of memory");
-    }
-    for (i = 0; i < n; i++) {
-        lua_rawgeti(L, rt, (int)i + 1);
-        rcpts[i] = lua_tostring(L, -1);     /* kept alive by the table */
-        lua_pop(L, 1);
-    }
-    rc = mech ? smtp_session_auth_mail(&c->s, mech, cr, from, rcpts, n, msg, len, res, &e)
-              : smtp_session_mail(&c->s, from, rcpts, n, msg, len, res, &e);
-    if (rc != 0) {
-        conn_fail(L, c, &e);
-        push_rcpts(L, res, n);
-        lua_setfield(L, -2, "rcpts");
-    } else {
-        size_t rn;
-        const char *last = smtp_reply_last(&c->s.reply, &rn);
-        lua_createtable(L, 0, 3);
-        lua_pushlstring(L, last, rn);
-        lua_setfield(L, -2, "reply");
-        lua_pushinteger(L, c->s.reply.code);
-        lua_setfield(L, -2, "code");
-        push_rcpts(L, res, n);
-        lua_setfield(L, -2, "rcpts");
-    }
-    if (mech) {
-        /* Did the AUTH succeed, and how did it end (also when the message
-         * went through without it). */
-        set_flag(L, "authenticated", c->s.authenticated);
-        if (c->s.auth_result.code) {
-            lua_pushinteger(L, c->s.auth_result.code);
-            lua_setfield(L, -2, "auth_code");
-            lua_pushstring(L, c->s.auth_result.reply);
-            lua_setfield(L, -2, "auth_reply");
-        }
-    }
-    free(rcpts);
-    free(res);
-    return rc != 0 ? 3 : 1;
-}
-
-static int l_mail(lua_State *L)
-{
-    return mail_call(L, check_conn(L), 2, NULL, NULL);
-}
-
-/* conn:auth_mail(creds, from, rcpts, msg): AUTH and the first message,
- * in one flight when the mechanism and the server allow it (PLAIN with
- * PIPELINING, RFC 4954 4). */
-static int l_auth_mail(lua_State *L)
-{
-    lconn *c = check_conn(L);
-    sasl_creds cr;
-    const char *mech = check_creds(L, 2, &cr);
-    return mail_call(L, c, 3, mech, &cr);
-}
-
-/* A string field of the message table at -1 with no NUL inside; NULL if
- * absent or not a string. */
-static const char *msg_field(lua_State *L, const char *k, size_t *len)
-{
-    const char *v;
-    lua_getfield(L, -1, k);
-    v = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, len) : NULL;
-    lua_pop(L, 1);                          /* kept alive by the message table */
-    return v;
-}
-
-/* conn:mail_batch{ {from=, rcpts={...}, msg=}, ... }: several messages in
- * one pipelined flight where the server allows it (PIPELINING and
- * CHUNKING, smtp_session_mail_batch). Returns a list: for each message what
- * conn:mail returns on success, or {error=, kind=, code=, reply=, rcpts=,
- * closed=} when it was not taken. */
-static int l_mail_batch(lua_State *L)
-{
-    lconn *c = check_conn(L);
-    size_t k, i, j, len, total = 0;
-    smtp_batch_msg *m;
-    const char **rp;
-    smtp_rcpt *res;
-    luaL_checktype(L, 2, LUA_TTABLE);
-    k = lua_objlen(L, 2);
-    luaL_argcheck(L, k >= 1 && k <= GW_SMTP_BATCH_CALL_MAX, 2, "1 to 1000 messages expected");
-    for (i = 1; i <= k; i++) {              /* everything checked before anything is allocated */
-        const char *v;
-        size_t n;
-        lua_rawgeti(L, 2, (int)i);
-        if (!lua_istable(L, -1))
-            luaL_argerror(L, 2, "messages must be tables");
-        if (!(v = msg_field(L, "from", &len)) || strlen(v) != len)
-            luaL_argerror(L, 2, "from: string without NUL expected");
-        if (!msg_field(L, "msg", &len))
-            luaL_argerror(L, 2, "msg: string expected");
-        lua_getfield(L, -1, "rcpts");
-        n = lua_istable(L, -1) ? lua_objlen(L, -1) : 0;
-        if (n < 1 || n > GW_SMTP_RCPT_MAX)
-            luaL_argerror(L, 2, "rcpts: 1 to 100 recipients expected");
-        for (j = 1; j <= n; j++) {
-            lua_rawgeti(L, -1, (int)j);
-            if (lua_type(L, -1) != LUA_TSTRING || strlen(lua_tostring(L, -1)) != lua_objlen(L, -1))
-                luaL_argerror(L, 2, "rcpts: recipients must be strings");
-            lua_pop(L, 1);
-        }
-        total += n;
-        lua_pop(L, 2);
-    }
-    if (!c->s.io)
-        luaL_error(L, "smtp: attempt to use a closed connection");
-    m = calloc(k, sizeof *m);
-    rp = malloc(total * sizeof *rp);
-    res = calloc(total, sizeof *res);
-    if (!m || !rp || !res) {
-        free(m);
-        free(rp);
-        free(res);
-        return luaL_error(L, "smtp: out of memory");
-    }
-    for (i = 0, total = 0; i < k; i++) {
-        lua_rawgeti(L, 2, (int)i + 1);
-        m[i].from = msg_field(L, "from", &len);
-        m[i].msg = msg_field(L, "msg", &m[i].len);
-        lua_getfield(L, -1, "rcpts");
-        m[i].n = lua_objlen(L, -1);
-        m[i].rcpts = rp + total;
-        m[i].results = res + total;
-        for (j = 0; j < m[i].n; j++) {
-            lua_rawgeti(L, -1, (int)j + 1);
-            rp[total++] = lua_tostring(L, -1);
-            lua_pop(L, 1);
-        }
-        lua_pop(L, 2);
-    }
-    smtp_session_mail_batch(&c->s, m, k);
-    lua_createtable(L, (int)k, 0);
-    for (i = 0; i < k; i++) {
-        lua_createtable(L, 0, 4);
-        if (m[i].rc != 0) {
-            lua_pushstring(L, m[i].err.msg);
-            lua_setfield(L, -2, "error");
-            lua_pushstring(L, gw_kind_name(m[i].err.kind));
-            lua_setfield(L, -2, "kind");
-            if (m[i].err.code) {
-                lua_pushinteger(L, m[i].err.code);
-                lua_setfield(L, -2, "code");
-            }
-            set_flag(L, "closed", c->s.broken);
-        } else {
-            lua_pushinteger(L, m[i].final.code);
-            lua_setfield(L, -2, "code");
-        }
-        if (m[i].final.code) {
-            lua_pushstring(L, m[i].final.reply);
-            lua_setfield(L, -2, "reply");
-        }
-        push_rcpts(L, m[i].results, m[i].n);
-        lua_setfield(L, -2, "rcpts");
-        lua_rawseti(L, -2, (int)i + 1);
-    }
-    free(m);
-    free(rp);
-    free(res);
     return 1;
 }
 
@@ -427,14 +213,14 @@ static int l_rset(lua_State *L)
     lconn *c = check_open(L);
     gw_err e;
     if (smtp_session_rset(&c->s, &e) != 0)
-        return conn_fail(L, c, &e);
+        return lsmtp_conn_fail(L, c, &e);
     lua_pushboolean(L, 1);
     return 1;
 }
 
 static int l_alive(lua_State *L)
 {
-    lconn *c = check_conn(L);
+    lconn *c = lsmtp_check_conn(L);
     lua_pushboolean(L, c->s.io && !c->s.broken);
     return 1;
 }
@@ -442,7 +228,7 @@ static int l_alive(lua_State *L)
 /* close and __gc: one idempotent function. */
 static int l_close(lua_State *L)
 {
-    lconn *c = check_conn(L);
+    lconn *c = lsmtp_check_conn(L);
     smtp_session_close(&c->s);
     luaL_unref(L, LUA_REGISTRYINDEX, c->trace_ref);
     c->trace_ref = LUA_NOREF;
@@ -451,7 +237,7 @@ static int l_close(lua_State *L)
 
 static int l_quit(lua_State *L)
 {
-    lconn *c = check_conn(L);
+    lconn *c = lsmtp_check_conn(L);
     smtp_session_quit(&c->s);
     return l_close(L);
 }
@@ -471,8 +257,7 @@ static int l_choose(lua_State *L)
 }
 
 static const luaL_Reg conn_methods[] = {
-    {"info", l_info}, {"auth", l_auth}, {"mail", l_mail}, {"auth_mail", l_auth_mail},
-    {"mail_batch", l_mail_batch}, {"rset", l_rset},
+    {"info", l_info}, {"auth", l_auth}, {"rset", l_rset},
     {"alive", l_alive}, {"quit", l_quit}, {"close", l_close}, {NULL, NULL}
 };
 
@@ -485,6 +270,7 @@ void glue_open_smtp(lua_State *L)
     luaL_newmetatable(L, CONN_MT);
     lua_newtable(L);
     luaL_register(L, NULL, conn_methods);
+    luaL_register(L, NULL, lsmtp_mail_methods);
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, l_close);
     lua_setfield(L, -2, "__gc");

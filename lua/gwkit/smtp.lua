@@ -3,7 +3,9 @@
 -- the policy: option checking, the mechanism order and fallback, the memory
 -- of what worked, and the session object. See DESIGN.md for the contract.
 local core = require "gwkit.core"
-local mime = require "gwkit.mime"
+-- The envelope needs only the address parser; the message builder (the rest
+-- of gwkit.mime) is loaded when a message is built, not for a ready one.
+local parse_address = require("gwkit.mime.address").parse
 
 local M = {}
 
@@ -294,7 +296,7 @@ end
 local function envelope(list, field, out)
   for i, a in ipairs(list) do
     if type(a) ~= "string" then argerror(field, "address expected (#" .. i .. ")") end
-    local addr, err = mime.parse_address(a)
+    local addr, err = parse_address(a)
     if not addr then argerror(field, err) end
     out[#out + 1] = addr
   end
@@ -304,7 +306,7 @@ end
 -- The message and its envelope from send-style options.
 local function message_of(t)
   if type(t.from) ~= "string" then argerror("from", "string expected") end
-  local from, err = mime.parse_address(t.from)
+  local from, err = parse_address(t.from)
   if not from then argerror("from", err) end
   local to, cc, bcc = list_of(t.to, "to"), list_of(t.cc, "cc"), list_of(t.bcc, "bcc")
   local rcpts = envelope(bcc, "bcc", envelope(cc, "cc", envelope(to, "to", {})))
@@ -312,7 +314,7 @@ local function message_of(t)
   local msg = t.message
   if not msg then
     local merr
-    msg, merr = mime.build{ from = t.from, to = to, cc = t.cc and cc or nil,
+    msg, merr = require("gwkit.mime").build{ from = t.from, to = to, cc = t.cc and cc or nil,
       subject = t.subject or "", text = t.text or "", html = t.html,
       headers = t.headers, attachments = t.attachments, date = t.date,
       message_id = t.message_id }
