@@ -4,6 +4,7 @@
 #include "../core/b64.h"
 #include "../core/crypto.h"
 #include "../core/file.h"
+#include "../net/tlsctx.h"
 
 static int l_b64encode(lua_State *L)
 {
@@ -91,7 +92,16 @@ static int l_file_kind(lua_State *L)
     return 1;
 }
 
+/* core.tls_contexts_made(): SSL_CTXs made by this process (tlsctx.c keeps
+ * them per set of TLS options); for tests and the bench. */
+static int l_tls_contexts_made(lua_State *L)
+{
+    lua_pushnumber(L, (lua_Number)gw_tlsctx_made());
+    return 1;
+}
+
 static const luaL_Reg util_funcs[] = {
+    {"tls_contexts_made", l_tls_contexts_made},
     {"file_kind", l_file_kind},
     {"write_atomic", l_write_atomic},
     {"sync_dir", l_sync_dir},

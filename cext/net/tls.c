@@ -1,6 +1,8 @@
 /* TLS transport over a connected TCP socket (OpenSSL 1.1.1 / 3.x).
  * Verification is on by default: chain against the system store (or
  * cafile/capath) and the host name or IP address via OpenSSL's own matcher.
+ * The SSL_CTX, with its CA store, comes from tlsctx.c and is shared by the
+ * process's connections with the same options.
  * The handshake watches the ServerHello and alerts so that a version
  * mismatch is reported as such, not as OpenSSL's generic reason. */
 #include <openssl/err.h>
@@ -13,19 +15,16 @@
 #include "tls.h"
 #include "tcp.h"
 #include "sock.h"
-#include "cabundle.h"
+#include "tlsctx.h"
 #include "../core/limits.h"
 
 typedef struct tls_io {
     gw_io base;
     int fd;
-    SSL_CTX *ctx;
+    SSL_CTX *ctx;           /* a reference to the process's (tlsctx.c) */
     SSL *ssl;
     int hello_version;      /* ServerHello legacy_version, 0 until seen */
     int alert;              /* last fatal alert received, -1 if none */
-    int bundle_loaded;      /* the default CA file is in the store (see system_store) */
-    int bundle_read;        /* ... was read and indexed into bundle (or could not be) */
-    gw_cabundle bundle;
 } tls_io;
 
 static int version_of(const char *s, int def)
@@ -124,7 +123,6 @@ static void tls_close(gw_io *io)
     }
     if (t->ctx)
         SSL_CTX_free(t->ctx);
-    gw_cabundle_free(&t->bundle);
     if (t->fd >= 0)
         close(t->fd);
     ERR_clear_error();
@@ -142,97 +140,6 @@ static int handshake(tls_io *t, gw_deadline dl, gw_err *e)
 static int is_ip_literal(const char *h)
 {
     return strchr(h, ':') != NULL || strspn(h, "0123456789.") == strlen(h);
-}
-
-/* The system CA store when neither cafile nor capath is given: the same
- * certificates SSL_CTX_set_default_verify_paths trusts (the hashed
- * directory and the bundle file, from SSL_CERT_DIR and SSL_CERT_FILE or
- * OpenSSL's defaults), loaded the cheap way. That function parses the whole
- * bundle on every connection, and OpenSSL 3.0 decodes each certificate's
- * key through its provider decoders (Debian's 150 certificates: ~250 M
- * instructions, seven times a whole send), while the hashed directory is
- * read lazily, one certificate per lookup. So: the directory alone; when a
- * chain needs an issuer it lacks (an OpenWrt ca-bundle is a file only),
- * the bundle's certificates whose subject is that issuer, byte for byte
- * (cabundle.c finds them without parsing the others); and when that does
- * not find it either, the whole bundle as before. Nothing that verified
- * before fails now. */
-static int store_index = -1;
-
-static void load_bundle(X509_STORE *st)
-{
-    X509_LOOKUP *lu = X509_STORE_add_lookup(st, X509_LOOKUP_file());
-    if (lu)
-        X509_LOOKUP_load_file(lu, NULL, X509_FILETYPE_DEFAULT);
-}
-
-static void read_bundle(tls_io *t)
-{
-    const char *path = getenv(X509_get_default_cert_file_env());
-    FILE *f = fopen(path && *path ? path : X509_get_default_cert_file(), "rb");
-    char *pem = f ? malloc(GW_CABUNDLE_BYTES + 1) : NULL;
-    size_t n = pem ? fread(pem, 1, GW_CABUNDLE_BYTES + 1, f) : 0;
-    t->bundle_read = 1;
-    if (pem && n <= GW_CABUNDLE_BYTES && gw_cabundle_index(&t->bundle, pem, n) == 0
-        && t->bundle.trusted)
-        gw_cabundle_free(&t->bundle);       /* trust settings: OpenSSL reads those */
-    free(pem);
-    if (f)
-        fclose(f);
-}
-
-/* Adds to the store the certificates of the bundle whose subject is x's
- * issuer; how many. */
-static int from_bundle(tls_io *t, X509_STORE *st, X509 *x)
-{
-    const unsigned char *name;
-    size_t n, i;
-    int added = 0;
-    if (!t->bundle_read)
-        read_bundle(t);
-    if (!X509_NAME_get0_der(X509_get_issuer_name(x), &name, &n))
-        return 0;
-    for (i = gw_cabundle_find(&t->bundle, 0, name, n); i < t->bundle.n;
-         i = gw_cabundle_find(&t->bundle, i + 1, name, n)) {
-        const unsigned char *p = (const unsigned char *)t->bundle.der.data + t->bundle.certs[i].off;
-        X509 *c = d2i_X509(NULL, &p, (long)t->bundle.certs[i].len);
-        added += c && X509_STORE_add_cert(st, c) == 1;
-        X509_free(c);
-    }
-    return added;
-}
-
-static int get_issuer(X509 **issuer, X509_STORE_CTX *ctx, X509 *x)
-{
-    X509_STORE *st = X509_STORE_CTX_get0_store(ctx);
-    tls_io *t = X509_STORE_get_ex_data(st, store_index);
-    int rc = X509_STORE_CTX_get1_issuer(issuer, ctx, x);
-    if (rc != 0 || !t || t->bundle_loaded)
-        return rc;
-    ERR_set_mark();             /* a missing or broken bundle is not an error of the handshake */
-    if (from_bundle(t, st, x) > 0 && (rc = X509_STORE_CTX_get1_issuer(issuer, ctx, x)) != 0) {
-        ERR_pop_to_mark();
-        return rc;
-    }
-    t->bundle_loaded = 1;
-    load_bundle(st);
-    ERR_pop_to_mark();
-    return X509_STORE_CTX_get1_issuer(issuer, ctx, x);
-}
-
-static int system_store(tls_io *t)
-{
-    X509_STORE *st = SSL_CTX_get_cert_store(t->ctx);
-    X509_LOOKUP *dir;
-    if (store_index < 0)
-        store_index = X509_STORE_get_ex_new_index(0, NULL, NULL, NULL, NULL);
-    if (store_index < 0 || !st || !X509_STORE_set_ex_data(st, store_index, t)
-        || !(dir = X509_STORE_add_lookup(st, X509_LOOKUP_hash_dir())))
-        return SSL_CTX_set_default_verify_paths(t->ctx);
-    X509_LOOKUP_add_dir(dir, NULL, X509_FILETYPE_DEFAULT);
-    X509_STORE_set_get_issuer(st, get_issuer);
-    ERR_clear_error();
-    return 1;
 }
 
 /* Explains a failed handshake: version, certificate, or OpenSSL's reason. */
@@ -270,6 +177,7 @@ static void explain(tls_io *t, const gw_tls_opts *o, int vmin, int vmax, gw_err 
 gw_io *gw_tls_start(gw_io *tcp, const gw_tls_opts *o, gw_deadline dl, gw_err *e)
 {
     int vmin = version_of(o->tls_min, TLS1_2_VERSION), vmax = version_of(o->tls_max, 0);
+    gw_tlsctx_key key;
     tls_io *t;
     int fd;
     if (vmin < 0 || vmax < 0) {
@@ -293,31 +201,14 @@ gw_io *gw_tls_start(gw_io *tcp, const gw_tls_opts *o, gw_deadline dl, gw_err *e)
     t->fd = fd;
     gw_err_clear(e);
     ERR_clear_error();
-    t->ctx = SSL_CTX_new(TLS_client_method());
+    key.verify = o->verify;
+    key.vmin = vmin;
+    key.vmax = vmax;
+    key.cafile = o->cafile;
+    key.capath = o->capath;
+    t->ctx = gw_tlsctx_get(&key, e);
     if (!t->ctx)
-        goto fail_openssl;
-    SSL_CTX_set_min_proto_version(t->ctx, vmin);
-    if (vmax)
-        SSL_CTX_set_max_proto_version(t->ctx, vmax);
-    if (vmin < TLS1_2_VERSION)
-        SSL_CTX_set_security_level(t->ctx, 0);   /* probes of old servers only */
-#ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
-    SSL_CTX_set_options(t->ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
-#endif
-    SSL_CTX_set_options(t->ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
-    if (o->verify) {
-        SSL_CTX_set_verify(t->ctx, SSL_VERIFY_PEER, NULL);
-        if (o->cafile || o->capath) {
-            if (SSL_CTX_load_verify_locations(t->ctx, o->cafile, o->capath) != 1) {
-                gw_err_set(e, GW_ETLS, "tls: cannot load CA certificates from %s",
-                           o->cafile ? o->cafile : o->capath);
-                goto fail;
-            }
-        } else if (system_store(t) != 1) {
-            gw_err_set(e, GW_ETLS, "tls: cannot load the system CA certificates");
-            goto fail;
-        }
-    }
+        goto fail;
     t->ssl = SSL_new(t->ctx);
     if (!t->ssl || SSL_set_fd(t->ssl, fd) != 1)
         goto fail_openssl;
