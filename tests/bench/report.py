@@ -88,197 +88,205 @@ def render(R, table, footprint_file=None):
     w("A server could also send the 465 greeting as TLS 1.3 0.5-RTT data (right after its "
       "Finished), saving one more; Postfix does not, so no client can reach that here.\n")
 
-    w("## SMTP: round trips per message (`counted / wall`), one message per process\n")
-    w("Same message (a 230-byte alert) for every client, same servers, each through its proxy. "
-      "gwkit is `scripts/gwmail --raw` with `-m PLAIN` (AUTH pipelined with the message) and, "
-      "second row, with its automatic choice (Dovecot offers SCRAM-SHA-256, which gwkit then "
-      "prefers; SCRAM needs its round trips, so its AUTH stays apart).\n")
-    w(table(["client", "587 STARTTLS + AUTH, PIPELINING", "587, PIPELINING off",
-             "465 + AUTH, PIPELINING", "465, PIPELINING off"], R["smtp_rt"]))
-    w("\nRFC minimum as counted above: 9 / 11 / 7 / 9 with DATA; with AUTH PLAIN pipelined and "
-      "CHUNKING: 7 / 10 / 5 / 8.\n")
-    plain = [counted(c) for c in R["smtp_rt"][0][1:5]]
-    auto = [counted(c) for c in R["smtp_rt"][1][1:5]]
-    tight = [7, 10, 5, 8]
-    w("Where each client stands, from `gwmail --trace`, `msmtp --debug`, `swaks` output and the "
-      "proxy logs (`WORK/proxy-PORT-50.log`):\n")
-    w("- **gwkit, PLAIN**: %s counted, %s. It waits for the greeting, EHLO, STARTTLS, the "
-      "TLS flight and EHLO again; then, with PIPELINING, sends `AUTH PLAIN <initial response>`, "
-      "MAIL, RCPT and `BDAT n LAST` with the message in one flight (RFC 4954 4, RFC 2920, RFC "
-      "3030) and reads the 235, 250, 250, 250 in order; QUIT goes without waiting for the 221. "
-      "Without PIPELINING each command waits for its reply, and `BDAT LAST` still spares the 354. "
-      "Had the AUTH been refused, the replies to the pipelined commands would be read and "
-      "dropped, and the next mechanism tried (RSET first if the server opened the transaction); "
-      "a server that takes the message without the AUTH (a 250 to BDAT LAST after a 535) is "
-      "reported as such and never sent the message twice." %
-      (" / ".join(num(x, 0) for x in plain),
-       "the tightest bound on every column" if plain == tight else
-       "against the tightest bound of 7 / 10 / 5 / 8"))
-    w("- **gwkit, automatic choice**: %s. Dovecot offers SCRAM-SHA-256 and gwkit takes the "
-      "strongest mechanism: `AUTH SCRAM-SHA-256 client-first` → `334 server-first`, "
-      "`client-final` → `334 server-final`, empty line → `235`: three exchanges, and SCRAM cannot "
-      "join the message's flight (RFC 4954 4 allows that only to a mechanism done in one round "
-      "trip). A user who wants the tightest count names PLAIN (`-m PLAIN`), or lets the automatic "
-      "choice remember PLAIN (`state_dir`)." % " / ".join(num(x, 0) for x in auto))
-    w("- **msmtp**: it pipelines MAIL/RCPT/DATA but not AUTH, and waits for the 221 reply to QUIT.")
-    w("- **swaks** (`--pipeline` when offered): pipelines MAIL/RCPT/DATA, AUTH apart, and waits "
-      "for 221.")
-    w("- **Python smtplib** and the **LuaSocket + LuaSec script**: no pipelining ever, and QUIT "
-      "waited for.")
-    w("")
-
-    n, nrt = R.get("batch_n", (100, 20))
-    w("## A batch of alerts, 587 STARTTLS + AUTH PLAIN\n")
-    w("messages/s on loopback: %d alerts straight to Postfix (no proxy). messages/s at D: %d "
-      "alerts through the proxy at D = %g ms, a network instead of loopback. Round trips per "
-      "message: the same runs, `counted / wall`, divided by %d. Each: median (min–max) of %d "
-      "runs." % (n, nrt, D, nrt, runs))
-    w("")
-    w(table(["client", "messages/s, loopback (%d alerts)" % n,
-             "messages/s at D = %g ms (%d alerts)" % (D, nrt),
-             "round trips per message (%d alerts)" % nrt], R["batch"]))
-    raw = R.get("batch_raw", {})
-    names = [r[0] for r in R["batch"]]
-    conn, sess, bat = (raw.get(names[i], [None] * 3) for i in range(3))
-    w("\nOne session against one connection per alert: %s× the messages per second on "
-      "loopback, where Postfix's own work per message bounds both (smtpd, cleanup, the queue "
-      "manager and the delivery agent run for each message, on the 2 cores that also run the "
-      "client); %s× at D, where the round trips count: an alert costs %s round trips on a "
-      "connection of its own (TCP, greeting, EHLO, STARTTLS, TLS, EHLO, then AUTH with the "
-      "message) and %s in the session (MAIL, RCPT, BDAT and the message in one flight, one "
-      "round trip per alert after the 7 of TCP, greeting, EHLO, STARTTLS, TLS, EHLO and AUTH: "
-      "(7 + %d) / %d)." %
-      (ratio(sess[0], conn[0]), ratio(sess[1], conn[1]), num(conn[2], 2), num(sess[2], 2),
-       nrt, nrt))
-    w("")
-    w("The loopback rates vary widely from run to run (min–max above): they depend on what "
-      "else the 2 cores do while Postfix and the client share them; the rates at D do not.")
-    w("")
-    w("`s:send_batch` (gwkit.smtp.batch, over smtp_session_mail_batch in C) sends up to 32 "
-      "alerts in one flight: RFC 2920 lets a pipelined group hold several transactions, and "
-      "BDAT LAST ends each one without a 354, so the next MAIL follows the previous message "
-      "without waiting; each transaction but the first opens with RSET, so that a refused "
-      "message cannot leave a half-open transaction for the next (RFC 3030 asks for an RSET "
-      "after a refused BDAT). At D it reaches %s× one connection per alert and %s× the session "
-      "with `s:send` (%s round trips per message); on loopback it is again Postfix-bound "
-      "(%s× a connection per alert). msmtp has no session mode (one process per message); "
-      "`msmtpq` only queues. Python's session is `sendmail()` repeated on one connection, "
-      "without pipelining." %
-      (ratio(bat[1], conn[1]), ratio(bat[1], sess[1]), num(bat[2], 2), ratio(bat[0], conn[0])))
-    w("")
-    w("**A stall that was found and removed earlier.** Postfix (OpenSSL 3) writes two TLS 1.3 "
-      "NewSessionTickets right after the handshake, then its next reply; smtpd does not set "
-      "TCP_NODELAY, so Nagle holds the reply until the tickets are ACKed, and a client with "
-      "nothing to send delays that ACK (Linux's delayed-ACK timer, up to 40 ms). gwkit sets "
-      "TCP_QUICKACK before each wait for the server (cext/net/sock.c). The proxy ACKs locally, "
-      "so the round-trip counts never showed it.\n")
-
-    w("## HTTP Digest: round trips per request (`counted / wall`)\n")
-    w("lighttpd (mod_auth, Digest SHA-256) `/digest-sha256/status.html` over plain http "
-      "through the proxy. Python's urllib has no SHA-256 Digest (3.11: MD5 and SHA only), so it "
-      "reads `/digest-md5/status.html` from the same server; the round trips do not depend on "
-      "the algorithm.\n")
-    w(table(["client", "1 request (one process)", "20 requests (one session / invocation), per request"],
-            R["http"]))
-    w("\nMinimum: 3 for one request (TCP, the 401 that carries the nonce, the answered request); "
-      "in a session 1 per request after the first ((3 + 19) / 20 = 1.10), reusing the nonce with "
-      "an increasing nc (RFC 7616 3.4). gwkit reaches both. curl keeps the connection but sends "
-      "every URL first without credentials and answers a fresh 401 each time (2 per request "
-      "after the first). urllib opens a new connection for every request and again for the "
-      "retry after the 401 (`Connection: close`): 4 per request.\n")
-
-    w("## Peak RSS of one send (587 STARTTLS + AUTH, no proxy)\n")
-    w("`/usr/bin/time -v CLIENT ...`, \"Maximum resident set size\" of the whole process.\n")
-    w(table(["client", "peak RSS"], R["rss"]))
-    w("")
-
-    w("## CPU instructions of one send over TLS (587 STARTTLS + AUTH, no proxy)\n")
-    w("`valgrind --tool=callgrind --trace-children=no --callgrind-out-file=F CLIENT ...`, total "
-      "Ir (instructions executed) of the whole process, interpreter start-up and TLS included; "
-      "millions, median (min–max) of %d runs. The server is the same for all (Postfix 587); "
-      "every client trusts the one test CA file (`--cafile`, `--tls-trust-file`, ...)." %
-      R.get("ir_runs", runs))
-    w("")
-    w(table(["client", "instructions (Ir)"], R["ir"]))
-    ir = R.get("ir_raw", {})
-    names = [r[0] for r in R["ir"]]
-    src, bc = ir.get(names[0]), ir.get(names[1])
-    w("\nThe bytecode row runs the same gwmail with the Lua files compiled by `luac5.1 -s` "
-      "(what `make install LUAC=luac5.1` would install, see below): %s M fewer, the parsing "
-      "and compiling of smtp.lua and mime/*.lua at `require`. The SCRAM-SHA-256 row against the "
-      "PLAIN row is the cost of the automatic choice: PBKDF2 with Dovecot's 4096 iterations "
-      "(Hi() = 2 × 4096 HMAC-SHA-256) on every send." %
-      (num(src - bc if src and bc else None)))
-    split = R.get("ir_split", {})
-    if split:
+    if "smtp_rt" in R:
+        w("## SMTP: round trips per message (`counted / wall`), one message per process\n")
+        w("Same message (a 230-byte alert) for every client, same servers, each through its proxy. "
+          "gwkit is `scripts/gwmail --raw` with `-m PLAIN` (AUTH pipelined with the message) and, "
+          "second row, with its automatic choice (Dovecot offers SCRAM-SHA-256, which gwkit then "
+          "prefers; SCRAM needs its round trips, so its AUTH stays apart).\n")
+        w(table(["client", "587 STARTTLS + AUTH, PIPELINING", "587, PIPELINING off",
+                 "465 + AUTH, PIPELINING", "465, PIPELINING off"], R["smtp_rt"]))
+        w("\nRFC minimum as counted above: 9 / 11 / 7 / 9 with DATA; with AUTH PLAIN pipelined and "
+          "CHUNKING: 7 / 10 / 5 / 8.\n")
+        plain = [counted(c) for c in R["smtp_rt"][0][1:5]]
+        auto = [counted(c) for c in R["smtp_rt"][1][1:5]]
+        tight = [7, 10, 5, 8]
+        w("Where each client stands, from `gwmail --trace`, `msmtp --debug`, `swaks` output and the "
+          "proxy logs (`WORK/proxy-PORT-50.log`):\n")
+        w("- **gwkit, PLAIN**: %s counted, %s. It waits for the greeting, EHLO, STARTTLS, the "
+          "TLS flight and EHLO again; then, with PIPELINING, sends `AUTH PLAIN <initial response>`, "
+          "MAIL, RCPT and `BDAT n LAST` with the message in one flight (RFC 4954 4, RFC 2920, RFC "
+          "3030) and reads the 235, 250, 250, 250 in order; QUIT goes without waiting for the 221. "
+          "Without PIPELINING each command waits for its reply, and `BDAT LAST` still spares the 354. "
+          "Had the AUTH been refused, the replies to the pipelined commands would be read and "
+          "dropped, and the next mechanism tried (RSET first if the server opened the transaction); "
+          "a server that takes the message without the AUTH (a 250 to BDAT LAST after a 535) is "
+          "reported as such and never sent the message twice." %
+          (" / ".join(num(x, 0) for x in plain),
+           "the tightest bound on every column" if plain == tight else
+           "against the tightest bound of 7 / 10 / 5 / 8"))
+        w("- **gwkit, automatic choice**: %s. Dovecot offers SCRAM-SHA-256 and gwkit takes the "
+          "strongest mechanism: `AUTH SCRAM-SHA-256 client-first` → `334 server-first`, "
+          "`client-final` → `334 server-final`, empty line → `235`: three exchanges, and SCRAM cannot "
+          "join the message's flight (RFC 4954 4 allows that only to a mechanism done in one round "
+          "trip). A user who wants the tightest count names PLAIN (`-m PLAIN`), or lets the automatic "
+          "choice remember PLAIN (`state_dir`)." % " / ".join(num(x, 0) for x in auto))
+        w("- **msmtp**: it pipelines MAIL/RCPT/DATA but not AUTH, and waits for the 221 reply to QUIT.")
+        w("- **swaks** (`--pipeline` when offered): pipelines MAIL/RCPT/DATA, AUTH apart, and waits "
+          "for 221.")
+        w("- **Python smtplib** and the **LuaSocket + LuaSec script**: no pipelining ever, and QUIT "
+          "waited for.")
         w("")
-        w("Where the instructions go (self cost per ELF object, millions, from the last run of "
-          "each):\n")
-        for name, parts in split.items():
-            total = sum(v for v, _ in parts)
-            top = ", ".join("%s %.1f" % (o, v) for v, o in parts[:6] if v >= 0.1)
-            w("- %s (%.1f M): %s" % (name, total, top))
+
+    if "batch" in R:
+        n, nrt = R.get("batch_n", (100, 20))
+        w("## A batch of alerts, 587 STARTTLS + AUTH PLAIN\n")
+        w("messages/s on loopback: %d alerts straight to Postfix (no proxy). messages/s at D: %d "
+          "alerts through the proxy at D = %g ms, a network instead of loopback. Round trips per "
+          "message: the same runs, `counted / wall`, divided by %d. Each: median (min–max) of %d "
+          "runs." % (n, nrt, D, nrt, runs))
         w("")
-        w("gwkit does not come down to msmtp's count: %s M with the Lua files as source, %s M as "
-          "bytecode, against %s M. " % (num(src), num(bc), num(ir.get("msmtp"))) +
-          "What separates them is the TLS library, not gwkit: OpenSSL 3.0 "
-          "(libcrypto: library and provider initialisation, reading openssl.cnf, the DRBG, "
-          "algorithm fetches for the SSL_CTX, certificates decoded through the provider "
-          "decoders) against GnuTLS with nettle and GMP; then the Lua interpreter. gwkit's own "
-          "C code (core.so) is a small part of a send; the LuaSocket + LuaSec row, on the same "
-          "OpenSSL, shows the same floor (%s M; its script is a few dozen lines of Lua where "
-          "gwkit compiles smtp.lua and the MIME builder: gwkit's source row is %s it, its "
-          "bytecode row %s it). A process that sends several messages pays the library "
-          "start-up once (see the batch above)." %
-          (num(ir.get(names[-1])), above(src, ir.get(names[-1])), above(bc, ir.get(names[-1]))))
-    w("")
-    w("## One send against a system CA store\n")
-    w("The same send, 587 STARTTLS + AUTH PLAIN, verified against a system store instead of one "
-      "CA file: Debian's hashed `/etc/ssl/certs` and its bundle (%s certificates), copied with "
-      "the test CA added, named by `SSL_CERT_DIR` and `SSL_CERT_FILE` (the host's /etc/ssl is "
-      "not touched). Ir as above; peak RSS from `/usr/bin/time -v`." %
-      R.get("store_certs", "?"))
-    w("")
-    w(table(["client", "instructions (Ir)", "peak RSS"], R.get("store", [])))
-    st = [r[0] for r in R.get("store", [])]
-    if len(st) >= 4:
-        w("\nWithout `cafile`/`capath` gwkit used to call `SSL_CTX_set_default_verify_paths`, "
-          "which parses the whole bundle on every connection, and OpenSSL 3.0 decodes every "
-          "certificate's public key through its provider decoders: that is the fourth row "
-          "(`--cafile BUNDLE` makes OpenSSL read the same file the same way), %s M, which "
-          "every send paid before. cext/net/tls.c now sets up the "
-          "same two sources lazily: the hashed directory (looked up one certificate at a time), "
-          "and, only when a chain needs an issuer the directory lacks, the bundle's "
-          "certificates whose subject is that issuer, found by cext/net/cabundle.c without "
-          "parsing the others (a PEM and DER walk down to the subject Name); when no subject "
-          "matches byte for byte, or the bundle uses OpenSSL's trusted-certificate format, the "
-          "whole bundle is loaded as before, so nothing that verified before fails now. With "
-          "the hashed directory a send costs %s M, as with one CA file; with a bundle alone "
-          "(OpenWrt's ca-bundle) %s M. The peers parse the whole bundle (msmtp with GnuTLS, "
-          "Python and LuaSec with OpenSSL)." %
-          (num(ir.get(st[3])), num(ir.get(st[0])), num(ir.get(st[2]))))
-    w("")
-    w("**Bytecode (proposed Makefile change).** `make install LUAC=luac5.1` would install "
-      "every Lua file compiled with `luac5.1 -s` instead of its source (PUC Lua 5.1 only: "
-      "LuaJIT cannot load that bytecode, and bytecode depends on the word size and byte "
-      "order, so a cross build needs the target's luac); error messages from inside gwkit's "
-      "Lua code then carry no line numbers. The bench builds such a tree in its work "
-      "directory for the bytecode rows.\n")
+        w(table(["client", "messages/s, loopback (%d alerts)" % n,
+                 "messages/s at D = %g ms (%d alerts)" % (D, nrt),
+                 "round trips per message (%d alerts)" % nrt], R["batch"]))
+        raw = R.get("batch_raw", {})
+        names = [r[0] for r in R["batch"]]
+        conn, sess, bat = (raw.get(names[i], [None] * 3) for i in range(3))
+        w("\nOne session against one connection per alert: %s× the messages per second on "
+          "loopback, where Postfix's own work per message bounds both (smtpd, cleanup, the queue "
+          "manager and the delivery agent run for each message, on the 2 cores that also run the "
+          "client); %s× at D, where the round trips count: an alert costs %s round trips on a "
+          "connection of its own (TCP, greeting, EHLO, STARTTLS, TLS, EHLO, then AUTH with the "
+          "message) and %s in the session (MAIL, RCPT, BDAT and the message in one flight, one "
+          "round trip per alert after the 7 of TCP, greeting, EHLO, STARTTLS, TLS, EHLO and AUTH: "
+          "(7 + %d) / %d)." %
+          (ratio(sess[0], conn[0]), ratio(sess[1], conn[1]), num(conn[2], 2), num(sess[2], 2),
+           nrt, nrt))
+        w("")
+        w("The loopback rates vary widely from run to run (min–max above): they depend on what "
+          "else the 2 cores do while Postfix and the client share them; the rates at D do not.")
+        w("")
+        w("`s:send_batch` (gwkit.smtp.batch, over smtp_session_mail_batch in C) sends up to 32 "
+          "alerts in one flight: RFC 2920 lets a pipelined group hold several transactions, and "
+          "BDAT LAST ends each one without a 354, so the next MAIL follows the previous message "
+          "without waiting; each transaction but the first opens with RSET, so that a refused "
+          "message cannot leave a half-open transaction for the next (RFC 3030 asks for an RSET "
+          "after a refused BDAT). At D it reaches %s× one connection per alert and %s× the session "
+          "with `s:send` (%s round trips per message); on loopback it is again Postfix-bound "
+          "(%s× a connection per alert). msmtp has no session mode (one process per message); "
+          "`msmtpq` only queues. Python's session is `sendmail()` repeated on one connection, "
+          "without pipelining." %
+          (ratio(bat[1], conn[1]), ratio(bat[1], sess[1]), num(bat[2], 2), ratio(bat[0], conn[0])))
+        w("")
+        w("**A stall that was found and removed earlier.** Postfix (OpenSSL 3) writes two TLS 1.3 "
+          "NewSessionTickets right after the handshake, then its next reply; smtpd does not set "
+          "TCP_NODELAY, so Nagle holds the reply until the tickets are ACKed, and a client with "
+          "nothing to send delays that ACK (Linux's delayed-ACK timer, up to 40 ms). gwkit sets "
+          "TCP_QUICKACK before each wait for the server (cext/net/sock.c). The proxy ACKs locally, "
+          "so the round-trip counts never showed it.\n")
 
-    w("## Size\n")
-    w("`strip --strip-unneeded` copy of `build/gwkit/core.so` (all of gwkit's C: SMTP, SASL, "
-      "HTTP and TLS, and the log, sys and page cores of the scripts; links libssl/libcrypto "
-      "dynamically) beside the Debian LuaSocket + LuaSec modules it replaces (already stripped "
-      "by Debian) under `/usr/lib/x86_64-linux-gnu/lua/5.1/`; the Lua files are all of "
-      "lua/gwkit, the scripts' modules included. Bytes.\n")
-    w(table(["file", "bytes"], R["size"]))
-    w("")
+    if "http" in R:
+        w("## HTTP Digest: round trips per request (`counted / wall`)\n")
+        w("lighttpd (mod_auth, Digest SHA-256) `/digest-sha256/status.html` over plain http "
+          "through the proxy. Python's urllib has no SHA-256 Digest (3.11: MD5 and SHA only), so it "
+          "reads `/digest-md5/status.html` from the same server; the round trips do not depend on "
+          "the algorithm.\n")
+        w(table(["client", "1 request (one process)", "20 requests (one session / invocation), per request"],
+                R["http"]))
+        w("\nMinimum: 3 for one request (TCP, the 401 that carries the nonce, the answered request); "
+          "in a session 1 per request after the first ((3 + 19) / 20 = 1.10), reusing the nonce with "
+          "an increasing nc (RFC 7616 3.4). gwkit reaches both. curl keeps the connection but sends "
+          "every URL first without credentials and answers a fresh 401 each time (2 per request "
+          "after the first). urllib opens a new connection for every request and again for the "
+          "retry after the 401 (`Connection: close`): 4 per request.\n")
 
-    w("## Start-up\n")
-    w("`%s`, wall time in ms, median (min–max)." % R.get("startup_tool", "hyperfine"))
-    w("")
-    w(table(["command", "time"], R["startup"]))
-    w("")
+    if "rss" in R:
+        w("## Peak RSS of one send (587 STARTTLS + AUTH, no proxy)\n")
+        w("`/usr/bin/time -v CLIENT ...`, \"Maximum resident set size\" of the whole process.\n")
+        w(table(["client", "peak RSS"], R["rss"]))
+        w("")
+
+    if "ir" in R:
+        w("## CPU instructions of one send over TLS (587 STARTTLS + AUTH, no proxy)\n")
+        w("`valgrind --tool=callgrind --trace-children=no --callgrind-out-file=F CLIENT ...`, total "
+          "Ir (instructions executed) of the whole process, interpreter start-up and TLS included; "
+          "millions, median (min–max) of %d runs. The server is the same for all (Postfix 587); "
+          "every client trusts the one test CA file (`--cafile`, `--tls-trust-file`, ...)." %
+          R.get("ir_runs", runs))
+        w("")
+        w(table(["client", "instructions (Ir)"], R["ir"]))
+        ir = R.get("ir_raw", {})
+        names = [r[0] for r in R["ir"]]
+        src, bc = ir.get(names[0]), ir.get(names[1])
+        w("\nThe bytecode row runs the same gwmail with the Lua files compiled by `luac5.1 -s` "
+          "(what `make install LUAC=luac5.1` would install, see below): %s M fewer, the parsing "
+          "and compiling of smtp.lua and mime/*.lua at `require`. The SCRAM-SHA-256 row against the "
+          "PLAIN row is the cost of the automatic choice: PBKDF2 with Dovecot's 4096 iterations "
+          "(Hi() = 2 × 4096 HMAC-SHA-256) on every send." %
+          (num(src - bc if src and bc else None)))
+        split = R.get("ir_split", {})
+        if split:
+            w("")
+            w("Where the instructions go (self cost per ELF object, millions, from the last run of "
+              "each):\n")
+            for name, parts in split.items():
+                total = sum(v for v, _ in parts)
+                top = ", ".join("%s %.1f" % (o, v) for v, o in parts[:6] if v >= 0.1)
+                w("- %s (%.1f M): %s" % (name, total, top))
+            w("")
+            w("gwkit does not come down to msmtp's count: %s M with the Lua files as source, %s M as "
+              "bytecode, against %s M. " % (num(src), num(bc), num(ir.get("msmtp"))) +
+              "What separates them is the TLS library, not gwkit: OpenSSL 3.0 "
+              "(libcrypto: library and provider initialisation, reading openssl.cnf, the DRBG, "
+              "algorithm fetches for the SSL_CTX, certificates decoded through the provider "
+              "decoders) against GnuTLS with nettle and GMP; then the Lua interpreter. gwkit's own "
+              "C code (core.so) is a small part of a send; the LuaSocket + LuaSec row, on the same "
+              "OpenSSL, shows the same floor (%s M; its script is a few dozen lines of Lua where "
+              "gwkit compiles smtp.lua and the MIME builder: gwkit's source row is %s it, its "
+              "bytecode row %s it). A process that sends several messages pays the library "
+              "start-up once (see the batch above)." %
+              (num(ir.get(names[-1])), above(src, ir.get(names[-1])), above(bc, ir.get(names[-1]))))
+        w("")
+    if "store" in R:
+        w("## One send against a system CA store\n")
+        w("The same send, 587 STARTTLS + AUTH PLAIN, verified against a system store instead of one "
+          "CA file: Debian's hashed `/etc/ssl/certs` and its bundle (%s certificates), copied with "
+          "the test CA added, named by `SSL_CERT_DIR` and `SSL_CERT_FILE` (the host's /etc/ssl is "
+          "not touched). Ir as above; peak RSS from `/usr/bin/time -v`." %
+          R.get("store_certs", "?"))
+        w("")
+        w(table(["client", "instructions (Ir)", "peak RSS"], R.get("store", [])))
+        st = [r[0] for r in R.get("store", [])]
+        if len(st) >= 4:
+            w("\nWithout `cafile`/`capath` gwkit used to call `SSL_CTX_set_default_verify_paths`, "
+              "which parses the whole bundle on every connection, and OpenSSL 3.0 decodes every "
+              "certificate's public key through its provider decoders: that is the fourth row "
+              "(`--cafile BUNDLE` makes OpenSSL read the same file the same way), %s M, which "
+              "every send paid before. cext/net/tls.c now sets up the "
+              "same two sources lazily: the hashed directory (looked up one certificate at a time), "
+              "and, only when a chain needs an issuer the directory lacks, the bundle's "
+              "certificates whose subject is that issuer, found by cext/net/cabundle.c without "
+              "parsing the others (a PEM and DER walk down to the subject Name); when no subject "
+              "matches byte for byte, or the bundle uses OpenSSL's trusted-certificate format, the "
+              "whole bundle is loaded as before, so nothing that verified before fails now. With "
+              "the hashed directory a send costs %s M, as with one CA file; with a bundle alone "
+              "(OpenWrt's ca-bundle) %s M. The peers parse the whole bundle (msmtp with GnuTLS, "
+              "Python and LuaSec with OpenSSL)." %
+              (num(ir.get(st[3])), num(ir.get(st[0])), num(ir.get(st[2]))))
+        w("")
+        w("**Bytecode (proposed Makefile change).** `make install LUAC=luac5.1` would install "
+          "every Lua file compiled with `luac5.1 -s` instead of its source (PUC Lua 5.1 only: "
+          "LuaJIT cannot load that bytecode, and bytecode depends on the word size and byte "
+          "order, so a cross build needs the target's luac); error messages from inside gwkit's "
+          "Lua code then carry no line numbers. The bench builds such a tree in its work "
+          "directory for the bytecode rows.\n")
+
+    if "size" in R:
+        w("## Size\n")
+        w("`strip --strip-unneeded` copy of `build/gwkit/core.so` (all of gwkit's C: SMTP, SASL, "
+          "HTTP and TLS, and the log, sys and page cores of the scripts; links libssl/libcrypto "
+          "dynamically) beside the Debian LuaSocket + LuaSec modules it replaces (already stripped "
+          "by Debian) under `/usr/lib/x86_64-linux-gnu/lua/5.1/`; the Lua files are all of "
+          "lua/gwkit, the scripts' modules included. Bytes.\n")
+        w(table(["file", "bytes"], R["size"]))
+        w("")
+
+    if "startup" in R:
+        w("## Start-up\n")
+        w("`%s`, wall time in ms, median (min–max)." % R.get("startup_tool", "hyperfine"))
+        w("")
+        w(table(["command", "time"], R["startup"]))
+        w("")
 
     if footprint_file:
         w("## Footprint\n")

@@ -8,7 +8,9 @@
 -- and with it by the exported parsers.
 
 local chars = require "gwkit.mime.chars"
-local header = require "gwkit.mime.header"
+-- The header writer is needed only to write a field (M.field); parsing an
+-- address for the SMTP envelope does without it.
+local header
 
 local find, gsub, match, sub = string.find, string.gsub, string.match, string.sub
 local type, ipairs, error = type, ipairs, error
@@ -176,6 +178,7 @@ end
 
 -- Header pieces for an address list, and the line limit to fold them at.
 local function address_pieces(name, list)
+  header = header or require "gwkit.mime.header"
   local pieces, limit = {}, header.LINE_MAX
   for k, a in ipairs(list) do
     local tokens = {}
@@ -207,7 +210,8 @@ end
 function M.field(name, v)
   local list, problem, index = address_list(v)
   if not list then return nil, problem, index end
-  return header.fold(name, address_pieces(name, list)), list
+  local pieces, limit = address_pieces(name, list)
+  return header.fold(name, pieces, limit), list
 end
 
 return M
