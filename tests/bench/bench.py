@@ -680,13 +680,6 @@ def machine():
         sh_out(". /etc/os-release && echo $PRETTY_NAME"), os.cpu_count(), cpu, mem, platform.release())
 
 
-def table(header, rows):
-    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for r in rows:
-        out.append("| " + " | ".join(str(x) for x in r) + " |")
-    return "\n".join(out)
-
-
 def main():
     started = time.time()
     every = ["smtp", "batch", "http", "rss", "ir", "store", "size", "startup"]
@@ -716,7 +709,7 @@ def main():
     with open(os.path.join(WORK, "results.json"), "w") as f:
         json.dump(RESULTS, f, indent=1)
     import report
-    text = report.render(RESULTS, table, os.environ.get("FOOTPRINT_FILE"))
+    text = report.render(RESULTS, os.environ.get("FOOTPRINT_FILE"))
     # Only a run of every step replaces RESULTS.md; some steps go to the work
     # directory (kept with BENCH_KEEP=1) and to the output.
     out = OUT if set(which) >= set(every) else os.path.join(WORK, "RESULTS-partial.md")

@@ -10,29 +10,14 @@
  * is the AUTH's, and without CHUNKING the message has not been sent; a
  * success is a 250 with a recipient accepted, and without the AUTH only
  * after a BDAT LAST. */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-#include "smtp/session.h"
-#include "net/memio.h"
+#include "smtp_fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define MUST(c) do { if (!(c)) abort(); } while (0)
 
 /* base64 of "pencil", of "\0alice\0pencil" (PLAIN) and of "alice" + "pencil" */
 static const char *const secrets[] = { "pencil", "cGVuY2ls", "AGFsaWNlAHBlbmNpbA==" };
 #define NSECRETS (sizeof secrets / sizeof secrets[0])
 #define BODY_MARK "hidden-body-line"
-
-static int has(const char *p, size_t n, const char *needle)
-{
-    size_t k = strlen(needle), i;
-    for (i = 0; i + k <= n; i++)
-        if (memcmp(p + i, needle, k) == 0)
-            return 1;
-    return 0;
-}
 
 static void on_trace(void *ud, int dir, const char *line, size_t len)
 {
@@ -44,7 +29,7 @@ static void on_trace(void *ud, int dir, const char *line, size_t len)
     MUST(!s->broken);
     MUST(memchr(line, '\r', len) == NULL && memchr(line, '\n', len) == NULL);
     for (i = 0; i < NSECRETS; i++)
-        MUST(!has(line, len, secrets[i]));
+        MUST(!fz_has(line, len, secrets[i]));
 }
 
 static void check_err(const gw_err *e)
@@ -62,28 +47,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const char *const to[] = {"b@x", "c@x"};
     static const char msg[] = "Subject: t\r\n\r\n." BODY_MARK "\nbody\r\n";
     smtp_session s;
-    smtp_opts o;
     smtp_rcpt res[2];
     sasl_creds cr;
     gw_err e;
-    gw_io *io;
-    unsigned flags;
-    int rc;
-    if (size < 1)
+    unsigned flags = size ? data[0] : 0;
+    int rc = fz_open(&s, data, size, on_trace, &e);
+    if (rc == -2)
         return 0;
-    flags = data[0];
-    io = gw_memio_new((const char *)data + 1, size - 1, flags & 7u);
-    if (!io)
-        return 0;
-    memset(&o, 0, sizeof o);
-    o.host = "mx.example";
-    o.helo = "fuzz.test";
-    o.timeout = 5;
     memset(&cr, 0, sizeof cr);
     cr.user = "alice";
     cr.password = "pencil";
-    smtp_session_init(&s, on_trace, &s);
-    if (smtp_session_open_io(&s, io, &o, &e) != 0) {
+    if (rc != 0) {
         check_err(&e);
         MUST(s.broken);
         smtp_session_close(&s);
@@ -107,7 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             MUST(s.reply.code == e.code);
             if (!(s.caps.flags & SMTP_CAP_CHUNKING)) {
                 const gw_buf *out = gw_memio_output(s.io);
-                MUST(!has(out->data ? out->data : "", out->len, BODY_MARK));
+                MUST(!fz_has(out->data ? out->data : "", out->len, BODY_MARK));
             }
             if ((flags & 0x08) && !s.broken && smtp_session_auth(&s, "LOGIN", &cr, NULL, &e) == 0)
                 if (smtp_session_mail(&s, "a@x", to, 2, msg, sizeof msg - 1, res, &e) != 0)

@@ -8,15 +8,9 @@
  * count returned is the number of messages with rc 0; an accepted message
  * has a 250 as its last reply and a recipient accepted; a refused one an
  * error of the kinds smtp_session_mail gives. */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-#include "smtp/session.h"
-#include "net/memio.h"
+#include "smtp_fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define MUST(c) do { if (!(c)) abort(); } while (0)
 
 static void on_trace(void *ud, int dir, const char *line, size_t len)
 {
@@ -72,22 +66,12 @@ static void batch(smtp_session *s, size_t k)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     smtp_session s;
-    smtp_opts o;
     gw_err e;
-    gw_io *io;
-    unsigned flags;
-    if (size < 1)
+    unsigned flags = size ? data[0] : 0;
+    int rc = fz_open(&s, data, size, on_trace, &e);
+    if (rc == -2)
         return 0;
-    flags = data[0];
-    io = gw_memio_new((const char *)data + 1, size - 1, flags & 7u);
-    if (!io)
-        return 0;
-    memset(&o, 0, sizeof o);
-    o.host = "mx.example";
-    o.helo = "fuzz.test";
-    o.timeout = 5;
-    smtp_session_init(&s, on_trace, &s);
-    if (smtp_session_open_io(&s, io, &o, &e) == 0) {
+    if (rc == 0) {
         batch(&s, ((flags >> 3) & 3u) + 1);
         if (flags & 0x20)
             batch(&s, 2);
