@@ -37,7 +37,7 @@ int gw_b64_encode(gw_buf *out, const void *in, size_t n)
     return 0;
 }
 
-static int value(unsigned char c)
+int gw_b64_value(unsigned char c)
 {
     if (c >= 'A' && c <= 'Z') return c - 'A';
     if (c >= 'a' && c <= 'z') return c - 'a' + 26;
@@ -62,8 +62,8 @@ int gw_b64_decode(gw_buf *out, const char *in, size_t n)
     o = out->data + out->len;
     for (i = 0; i < n; i += 4) {
         int last = i + 4 == n;
-        int a = value((unsigned char)in[i]), b = value((unsigned char)in[i + 1]);
-        int c = value((unsigned char)in[i + 2]), d = value((unsigned char)in[i + 3]);
+        int a = gw_b64_value((unsigned char)in[i]), b = gw_b64_value((unsigned char)in[i + 1]);
+        int c = gw_b64_value((unsigned char)in[i + 2]), d = gw_b64_value((unsigned char)in[i + 3]);
         if (a < 0 || b < 0)
             return -1;
         *o++ = (char)(a << 2 | b >> 4);

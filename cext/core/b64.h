@@ -12,5 +12,7 @@ int gw_b64_encode(gw_buf *out, const void *in, size_t n);
  * GW_BUF_* error (-1 and GW_BUF_ENOMEM share a value: callers that care
  * check the input size first). */
 int gw_b64_decode(gw_buf *out, const char *in, size_t n);
+/* The value (0..63) of one base64 alphabet character, or -1. */
+int gw_b64_value(unsigned char c);
 
 #endif

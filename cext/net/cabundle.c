@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cabundle.h"
+#include "../core/b64.h"
 #include "../core/limits.h"
 
 static const char BEGIN[] = "-----BEGIN CERTIFICATE-----";
@@ -74,16 +75,6 @@ static int subject_of(const unsigned char *der, size_t n, size_t *off, size_t *l
     return 0;
 }
 
-static int b64_value(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-}
-
 /* Decodes the base64 body p[0..n) (whitespace skipped, '=' ends it) onto
  * out. 0, 1 when malformed, or a GW_BUF_* error. */
 static int decode(gw_buf *out, const char *p, size_t n)
@@ -101,7 +92,7 @@ static int decode(gw_buf *out, const char *p, size_t n)
             continue;
         if (c == '=')
             break;
-        if ((v = b64_value(c)) < 0)
+        if ((v = gw_b64_value(c)) < 0)
             return 1;
         acc = (acc << 6 | (unsigned)v) & 0xffffffu;
         bits += 6;
