@@ -1,6 +1,4 @@
-/* Atomic, durable file writes (write temp, fsync, rename, fsync dir), and
- * the few directory operations the spool needs, without a shell. */
-#include <dirent.h>
+/* Atomic, durable file writes (write temp, fsync, rename, fsync dir). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -86,62 +84,4 @@ int gw_file_kind(const char *path)
     if (stat(path, &st) != 0)
         return 0;
     return S_ISREG(st.st_mode) ? 1 : 2;
-}
-
-int gw_mkdir_p(const char *path, gw_err *e)
-{
-    char dir[PATH_MAX_GW];
-    size_t n = strlen(path), i;
-    if (n == 0 || n >= sizeof dir)
-        return gw_err_set(e, GW_EBAD_ARGUMENT, "file: bad directory path");
-    memcpy(dir, path, n + 1);
-    for (i = 1; i <= n; i++) {
-        struct stat st;
-        if (dir[i] != '/' && dir[i] != '\0')
-            continue;
-        dir[i] = '\0';
-        if (mkdir(dir, 0777) != 0 && (errno != EEXIST || stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)))
-            return gw_err_set(e, GW_EBAD_ARGUMENT, "file: cannot create directory %s: %s", dir,
-                              errno == EEXIST ? "not a directory" : strerror(errno));
-        if (i < n)
-            dir[i] = '/';
-    }
-    return 0;
-}
-
-long gw_dir_list(const char *path, gw_buf *out, size_t max, gw_err *e)
-{
-    DIR *d = opendir(path);
-    struct dirent *ent;
-    long count = 0;
-    if (!d)
-        return gw_err_set(e, GW_EBAD_ARGUMENT, "file: cannot read directory %s: %s", path,
-                          strerror(errno));
-    for (;;) {
-        const char *name;
-        errno = 0;
-        if (!(ent = readdir(d)))
-            break;
-        name = ent->d_name;
-        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-            continue;
-        if ((size_t)count >= max) {
-            closedir(d);
-            return gw_err_set(e, GW_EBAD_ARGUMENT, "file: directory %s holds more than %zu entries",
-                              path, max);
-        }
-        if (gw_buf_append(out, name, strlen(name) + 1) != 0) {
-            closedir(d);
-            return gw_err_set(e, GW_ENOMEM, "file: directory %s: listing too large", path);
-        }
-        count++;
-    }
-    if (errno != 0) {
-        int err = errno;
-        closedir(d);
-        return gw_err_set(e, GW_EBAD_ARGUMENT, "file: cannot read directory %s: %s", path,
-                          strerror(err));
-    }
-    closedir(d);
-    return count;
 }

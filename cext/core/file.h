@@ -6,7 +6,6 @@
 
 #include <stddef.h>
 #include "err.h"
-#include "buf.h"
 
 /* Writes data to a temporary file beside path, fsyncs it, renames it over
  * path and fsyncs the directory. 0, or -1 with e set (GW_EBAD_ARGUMENT
@@ -20,15 +19,5 @@ int gw_sync_dir(const char *path, gw_err *e);
  * directory, a device such as /dev/null, a FIFO): never replace that by a
  * rename. */
 int gw_file_kind(const char *path);
-
-/* Makes the directory path and the missing ones above it, mode 0777 less
- * the umask (as mkdir -p). 0, or -1 with e naming the directory that could
- * not be made and why. */
-int gw_mkdir_p(const char *path, gw_err *e);
-/* The names in directory path ("." and ".." left out), each followed by a
- * NUL, appended to out in the order readdir gives them. How many, or -1 with
- * e: the directory cannot be read, it holds more than max names (nothing
- * is left out silently), or out is full. */
-long gw_dir_list(const char *path, gw_buf *out, size_t max, gw_err *e);
 
 #endif

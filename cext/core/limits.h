@@ -101,10 +101,6 @@
 #define GW_CABUNDLE_BYTES      (8u * 1024 * 1024) /* a bundle file indexed (larger: loaded whole) */
 #define GW_CABUNDLE_CERTS      4096     /* certificates of one bundle indexed */
 
-/* Directory listings (core.dir_list: the outbox's spool) */
-#define GW_DIR_LIST_MAX        100000   /* names; more is an error, never a silent cut */
-#define GW_DIR_LIST_BYTES      (16u * 1024 * 1024)
-
 /* Client SSL_CTXs kept for the process (cext/net/tlsctx.c) */
 #define GW_TLSCTX_CACHE        4        /* sets of TLS options remembered */
 #define GW_TLSCTX_MAX_AGE_MS   600000   /* an SSL_CTX is made again after 10 minutes, so a

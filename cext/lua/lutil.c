@@ -1,12 +1,10 @@
 /* gwkit.core utilities: base64, randomness, hex. */
 #include <stdlib.h>
-#include <string.h>
 #include "glue.h"
 #include "../core/b64.h"
 #include "../core/crypto.h"
 #include "../core/file.h"
 #include "../net/tlsctx.h"
-#include "../core/limits.h"
 
 static int l_b64encode(lua_State *L)
 {
@@ -94,45 +92,6 @@ static int l_file_kind(lua_State *L)
     return 1;
 }
 
-/* core.mkdir_p(path) -> true | nil, err, info (mkdir -p, without a shell) */
-static int l_mkdir_p(lua_State *L)
-{
-    gw_err e;
-    if (gw_mkdir_p(luaL_checkstring(L, 1), &e) != 0)
-        return glue_fail(L, &e);
-    lua_pushboolean(L, 1);
-    return 1;
-}
-
-/* core.dir_list(path) -> { names } | nil, err, info: the entries of a
- * directory but "." and "..", unsorted (readdir, without ls). */
-static int l_dir_list(lua_State *L)
-{
-    const char *path = luaL_checkstring(L, 1), *p;
-    gw_buf b;
-    gw_err e;
-    long n, i;
-    gw_buf_init(&b, GW_DIR_LIST_BYTES);
-    n = gw_dir_list(path, &b, GW_DIR_LIST_MAX, &e);
-    if (n < 0) {
-        gw_buf_free(&b);
-        return glue_fail(L, &e);
-    }
-    /* Pushed from a copy on the Lua stack: a memory error while building
-     * the table must not leak the buffer. */
-    lua_pushlstring(L, b.data ? b.data : "", b.len);
-    gw_buf_free(&b);
-    p = lua_tostring(L, -1);
-    lua_createtable(L, (int)n, 0);
-    for (i = 1; i <= n; i++) {
-        size_t k = strlen(p);
-        lua_pushlstring(L, p, k);
-        lua_rawseti(L, -2, (int)i);
-        p += k + 1;
-    }
-    return 1;
-}
-
 /* core.tls_contexts_made(): SSL_CTXs made by this process (tlsctx.c keeps
  * them per set of TLS options); for tests and the bench. */
 static int l_tls_contexts_made(lua_State *L)
@@ -144,8 +103,6 @@ static int l_tls_contexts_made(lua_State *L)
 static const luaL_Reg util_funcs[] = {
     {"tls_contexts_made", l_tls_contexts_made},
     {"file_kind", l_file_kind},
-    {"mkdir_p", l_mkdir_p},
-    {"dir_list", l_dir_list},
     {"write_atomic", l_write_atomic},
     {"sync_dir", l_sync_dir},
     {"b64encode", l_b64encode},

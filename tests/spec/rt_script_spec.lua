@@ -230,7 +230,7 @@ end
     assert.truthy(support.mailbox(env, "carol", 1)[1], support.read(dir .. "/out"))
     feed("22")                                -- arrives while the script mails
     support.mailbox(env, "carol", 6)
-    local rc = support.wait_rc(dir .. "/rc", 40)
+    local rc = support.wait(40, function() return support.read(dir .. "/rc") end)
     assert.truthy(rc)
     assert.equal("0", rc:match("%d+"), support.read(dir .. "/out"))
     local files = support.mailbox(env, "carol", 6)

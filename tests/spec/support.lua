@@ -84,13 +84,6 @@ function M.wait(seconds, f)
   return f()
 end
 
--- The exit status a background "(cmd; echo $? >path)" wrote, as a string of
--- digits, once its line is whole (the file exists empty for a moment
--- between the shell's open and its write); nil after `seconds`.
-function M.wait_rc(path, seconds)
-  return M.wait(seconds, function() return (M.read(path) or ""):match("^(%d+)\n") end)
-end
-
 local function env_of(text)
   local t = {}
   for k, v in text:gmatch("([%w_]+)=([^\n]*)") do t[k] = v end

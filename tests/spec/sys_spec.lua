@@ -1,8 +1,7 @@
 -- gwkit.core OS primitives, used for real: the monotonic clock, stat, poll
 -- and non-blocking reads on FIFOs, flag-setting signal handlers that cut
 -- waits short, run() with its deadline, input, truncation and daemonizing
--- children, syslog without a syslog daemon, getpid and hostname, and the
--- spool's directory operations (mkdir_p, dir_list).
+-- children, syslog without a syslog daemon, getpid and hostname.
 local core = require "gwkit.core"
 local support = require "support"
 
@@ -337,46 +336,6 @@ describe("core.syslog", function()
     assert.has_error(function() core.syslog("info", "x", "a b") end)
     assert.has_error(function() core.syslog("info", "x", "") end)
     assert.has_error(function() core.syslog("info", "x", string.rep("i", 33)) end)
-  end)
-end)
-
-describe("core.mkdir_p and core.dir_list", function()
-  it("makes the missing directories of a path, and again without complaint", function()
-    local d = support.tmpdir("mkdir") .. "/a/b c/d"
-    assert.is_true(core.mkdir_p(d))
-    assert.is_true(core.mkdir_p(d .. "/"))
-    assert.equal("other", core.file_kind(d))
-    assert.same({}, core.dir_list(d))
-  end)
-
-  it("names the directory it could not make", function()
-    local d = support.tmpdir("mkdir-file")
-    support.write(d .. "/f", "x")
-    local ok, err, info = core.mkdir_p(d .. "/f/g")
-    assert.is_nil(ok)
-    assert.equal("file: cannot create directory " .. d .. "/f: not a directory", err)
-    assert.equal("bad_argument", info.kind)
-  end)
-
-  it("lists every entry but . and .., with odd names whole", function()
-    local d = support.tmpdir("dirlist")
-    local names = { "b.msg", "a b", "-dash", ".hidden", "caf\195\169" }
-    for _, n in ipairs(names) do support.write(d .. "/" .. n, "") end
-    assert.is_true(core.mkdir_p(d .. "/sub"))
-    names[#names + 1] = "sub"
-    local got = assert(core.dir_list(d))
-    table.sort(got)
-    table.sort(names)
-    assert.same(names, got)
-  end)
-
-  it("gives an error for what it cannot list", function()
-    local ok, err = core.dir_list("/nonexistent/gwkit")
-    assert.is_nil(ok)
-    assert.equal("file: cannot read directory /nonexistent/gwkit: No such file or directory", err)
-    local d = support.tmpdir("dirlist-file")
-    support.write(d .. "/f", "x")
-    assert.matches("^file: cannot read directory .*: Not a directory$", select(2, core.dir_list(d .. "/f")))
   end)
 end)
 

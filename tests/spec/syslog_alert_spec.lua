@@ -223,7 +223,7 @@ describe("syslog-alert end to end", function()
       return io.popen("ls " .. dir .. "/spool/q"):read("*a") == ""
     end))
     assert(support.sh("kill -TERM " .. pid))
-    local rc = tonumber(support.wait_rc(dir .. "/rc", 20) or "")
+    local rc = support.wait(20, function() return tonumber(support.read(dir .. "/rc") or "") end)
     assert.equal(0, rc, support.read(dir .. "/err"))
     assert.matches("stopped by SIGTERM after 2 alert%(s%)", support.read(dir .. "/err"))
     -- Its offsets were saved: a --once run afterwards finds nothing new.
