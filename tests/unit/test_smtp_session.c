@@ -633,6 +633,20 @@ static void expect(const tcase *t, text *script, text *out, text *log)
     }
 }
 
+/* What the client sent, byte for byte, against out; and (once, at chunk 1)
+ * the whole dialogue against log. */
+static void check_transcript(const char *case_name, size_t chunk, const text *out, const text *log)
+{
+    char name[256];
+    snprintf(name, sizeof name, "%s [chunk %d]: client bytes", case_name, (int)chunk);
+    CHECK_STR(rec.out.buf, out->buf, name);
+    if (chunk == 1) {
+        snprintf(name, sizeof name, "%s: dialogue", case_name);
+        if (!CHECK(strcmp(rec.log.buf, log->buf) == 0, name))
+            printf("# got:\n%s\n# want:\n%s\n", rec.log.buf, log->buf);
+    }
+}
+
 static void run_case(const tcase *t, size_t chunk)
 {
     static text script, out, log;
@@ -770,13 +784,7 @@ static void run_case(const tcase *t, size_t chunk)
         snprintf(name, sizeof name, "%s [chunk %d]: QUIT reads nothing", t->name, (int)chunk);
         CHECK(rec.recvs == recvs, name);
     }
-    snprintf(name, sizeof name, "%s [chunk %d]: client bytes", t->name, (int)chunk);
-    CHECK_STR(rec.out.buf, out.buf, name);
-    if (chunk == 1) {
-        snprintf(name, sizeof name, "%s: dialogue", t->name);
-        if (!CHECK(strcmp(rec.log.buf, log.buf) == 0, name))
-            printf("# got:\n%s\n# want:\n%s\n", rec.log.buf, log.buf);
-    }
+    check_transcript(t->name, chunk, &out, &log);
 }
 
 /* ---- cases that need more than the table ---- */
@@ -1294,13 +1302,7 @@ static void run_bcase(const bcase *t, size_t chunk)
     snprintf(name, sizeof name, "%s [chunk %d]: broken = %d", t->name, (int)chunk, t->broken);
     CHECK(s.broken == t->broken, name);
     smtp_session_quit(&s);
-    snprintf(name, sizeof name, "%s [chunk %d]: client bytes", t->name, (int)chunk);
-    CHECK_STR(rec.out.buf, out.buf, name);
-    if (chunk == 1) {
-        snprintf(name, sizeof name, "%s: dialogue", t->name);
-        if (!CHECK(strcmp(rec.log.buf, log.buf) == 0, name))
-            printf("# got:\n%s\n# want:\n%s\n", rec.log.buf, log.buf);
-    }
+    check_transcript(t->name, chunk, &out, &log);
 }
 
 /* Flights are cut at GW_SMTP_BATCH_MAX messages and GW_SMTP_BATCH_REPLIES replies. */
