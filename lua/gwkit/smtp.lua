@@ -248,7 +248,7 @@ local function connect(c, first)
     return conn
   end
   local start = 1
-  if first and list[1] == "PLAIN" and conn.auth_mail and conn:info().pipelining then
+  if first and list[1] == "PLAIN" and conn:info().pipelining then
     local how, a, b, d, e = auth_pipelined(c, conn, first, attempts)
     if how == "done" then return a, b, d, e end
     if not how then return nil, a, b end
@@ -352,16 +352,22 @@ function Session:_outcome(rcpts, res, err, info)
   return out
 end
 
--- Sends a built message on the session's connection (reconnecting first
--- when the server closed it between messages).
+-- The session's connection, opened (and authenticated) again when the
+-- server closed it between messages; or nil, err, info.
+function Session:_connected()
+  if self.conn and self.conn:alive() then return self.conn end
+  if self.conn then self.conn:close() end
+  local conn, attempts, mech = connect(self.c)
+  if not conn then self.conn = nil; return nil, attempts, mech end
+  self.conn, self.attempts, self.mechanism = conn, attempts, mech
+  return conn
+end
+
+-- Sends a built message on the session's connection.
 function Session:_deliver(msg, from, rcpts)
-  if not self.conn or not self.conn:alive() then
-    if self.conn then self.conn:close() end
-    local conn, attempts, mech = connect(self.c)
-    if not conn then self.conn = nil; return nil, attempts, mech end
-    self.conn, self.attempts, self.mechanism = conn, attempts, mech
-  end
-  return self:_outcome(rcpts, self.conn:mail(from, rcpts, msg))
+  local conn, err, info = self:_connected()
+  if not conn then return nil, err, info end
+  return self:_outcome(rcpts, conn:mail(from, rcpts, msg))
 end
 
 function Session:send(t)
@@ -373,7 +379,7 @@ end
 
 -- Several messages in pipelined flights: gwkit/smtp/batch.lua, loaded when used.
 function Session:send_batch(list)
-  return require("gwkit.smtp.batch").send(self, list, message_of, connect)
+  return require("gwkit.smtp.batch").send(self, list, message_of)
 end
 
 function Session:close()

@@ -6,12 +6,6 @@
 local support = require "support"
 local smtp = require "gwkit.smtp"
 
--- conn:auth_mail comes with the cext/lua/lsmtp.c change proposed with this spec
--- (h6's report); a core.so without it leaves these cases pending.
-local conn_mt = debug.getregistry()["gwkit.smtp.conn"]
-local it = conn_mt and conn_mt.__index.auth_mail and it or function(name)
-  pending(name .. " (this core.so has no conn:auth_mail)")
-end
 local core = require "gwkit.core"
 
 -- The client lines of the trace from `first` on, up to the first server

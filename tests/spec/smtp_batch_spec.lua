@@ -5,12 +5,6 @@
 local support = require "support"
 local smtp = require "gwkit.smtp"
 
--- conn:mail_batch comes with the cext/lua/lsmtp.c change proposed with this spec
--- (h6's report); a core.so without it leaves these cases pending.
-local conn_mt = debug.getregistry()["gwkit.smtp.conn"]
-local it = conn_mt and conn_mt.__index.mail_batch and it or function(name)
-  pending(name .. " (this core.so has no conn:mail_batch)")
-end
 
 -- How many client lines starting with `word` went out before the first
 -- server line that follows the first of them.

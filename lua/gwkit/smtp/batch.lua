@@ -11,7 +11,7 @@ local M = {}
 -- one after another. Returns a list with, for each message, what s:send
 -- returns on success, or its info table with `error` set (kind, code,
 -- reply, rcpts, rejected) when it was not sent; misuse raises as s:send.
-function M.send(self, list, message_of, connect)
+function M.send(self, list, message_of)
   if type(list) ~= "table" then error("smtp: list of messages expected", 2) end
   local out, todo, index = {}, {}, {}
   for i, t in ipairs(list) do
@@ -26,28 +26,17 @@ function M.send(self, list, message_of, connect)
   end
   local first = 1
   while first <= #todo do
-    if not self.conn or not self.conn:alive() then
-      if self.conn then self.conn:close() end
-      local conn, attempts_or_err, mech_or_info = connect(self.c)
-      if not conn then
-        self.conn = nil
-        for k = first, #todo do
-          out[index[k]] = { error = attempts_or_err, kind = mech_or_info.kind }
-        end
-        return out
-      end
-      self.conn, self.attempts, self.mechanism = conn, attempts_or_err, mech_or_info
+    local conn, err, info = self:_connected()
+    if not conn then
+      for k = first, #todo do out[index[k]] = { error = err, kind = info.kind } end
+      return out
     end
     local chunk = {}
     for k = first, math.min(#todo, first + 999) do chunk[#chunk + 1] = todo[k] end
-    local results = self.conn.mail_batch and self.conn:mail_batch(chunk)
+    local results = conn:mail_batch(chunk)   -- one entry per message
     for k, m in ipairs(chunk) do
-      local r = results and results[k]
-      if not r then            -- a core.so without mail_batch: one by one
-        local res, err, info = self:_outcome(m.rcpts, self.conn:mail(m.from, m.rcpts, m.msg))
-        r = res or info
-        if not res then r.error = err end
-      elseif r.error then
+      local r = results[k]
+      if r.error then
         self:_outcome(m.rcpts, nil, r.error, r)
       else
         r = self:_outcome(m.rcpts, r)
